@@ -1,0 +1,30 @@
+"""The ``burrow`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # The worker command lives with the worker runtime; this is the one place
+    # where the command line joins the packages together.
+    from server._cli import add_worker_command
+
+    parser = argparse.ArgumentParser(prog="burrow", description="Typed task and RPC services on RabbitMQ.")
+    commands = parser.add_subparsers(title="commands", required=True)
+    add_worker_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

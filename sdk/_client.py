@@ -1,0 +1,181 @@
+"""The generic, typed client: send tasks (and, later, calls) to services."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+import uuid
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Self
+
+from sdk._amqp import AmqpTransport
+from sdk._codec import JSON, encode
+from sdk._contract import Service, Task, contract_info
+from sdk._errors import ClientStateError, ConfigurationError
+from sdk._topology import Topology
+from sdk._transport import OutgoingMessage, Transport
+from sdk._wire import HEADER_FINGERPRINT
+
+__all__ = ["Client", "ClientState"]
+
+
+class ClientState(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Client:
+    """Sends messages to services. Open it once, use it from any task, close it once.
+
+        async with Client.connect("amqp://localhost/") as client:
+            await client.send(DeleteFile(path="/tmp/x"))
+
+    Args:
+        transport: how to reach the broker; ``Client.connect`` builds an AMQP one.
+        topology: exchange and queue settings; must match the workers'.
+        app_id: names this application in every message's ``app_id``.
+        content_type: ``application/json`` (default) or ``application/msgpack``.
+        declare: declare each service's queues before its first send, so tasks
+            wait for a worker that has not started yet. Turn off where the
+            topology is managed elsewhere; a send with no queue bound then
+            raises ``Unroutable``.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        topology: Topology | None = None,
+        app_id: str | None = None,
+        content_type: str = JSON,
+        declare: bool = True,
+    ) -> None:
+        self._transport = transport
+        self._topology = topology or Topology()
+        self._app_id = app_id
+        self._content_type = content_type
+        self._declare_topology = declare
+        self._state = ClientState.UNOPENED
+        # One declaration per service, shared by the sends that race to make it.
+        self._declaring: dict[str, asyncio.Future[None]] = {}
+        self._ready: set[str] = set()
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        topology: Topology | None = None,
+        app_id: str | None = None,
+        content_type: str = JSON,
+        declare: bool = True,
+    ) -> Client:
+        """A client for the RabbitMQ at ``url``; it connects when opened (``async with``)."""
+        transport = AmqpTransport(url, connection_name=app_id or "burrow-client")
+        return cls(transport, topology=topology, app_id=app_id, content_type=content_type, declare=declare)
+
+    @property
+    def state(self) -> ClientState:
+        return self._state
+
+    @property
+    def topology(self) -> Topology:
+        return self._topology
+
+    async def open(self) -> None:
+        """Connect to the broker. Raises ``TransportError`` when it cannot be reached."""
+        if self._state is not ClientState.UNOPENED:
+            raise ClientStateError(f"a client can be opened once; this one is {self._state.value}")
+        await self._transport.open()
+        self._state = ClientState.OPEN
+
+    async def aclose(self) -> None:
+        """Disconnect. Sends still waiting for a confirm fail with ``ConnectionLost``."""
+        if self._state is ClientState.OPEN:
+            self._state = ClientState.CLOSED
+            await self._transport.close()
+        self._state = ClientState.CLOSED
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def send(self, task: Task) -> None:
+        """Send a task; return once the broker has confirmed it is stored.
+
+        Raises:
+            Unroutable: no queue is bound for the task's contract.
+            PublishError: the broker refused the message.
+            ConnectionLost: the connection dropped before the confirm; the task
+                may or may not have been stored.
+            ContractError: the task cannot be encoded.
+
+        If cancelled, the task may or may not have been published.
+        """
+        info = contract_info(task)
+        if info.kind != "task":
+            raise ConfigurationError(f"{info.wire_name} is a call: use client.call(...)")
+        await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task)
+
+    async def send_many(self, tasks: Iterable[Task]) -> None:
+        """Send tasks with their confirms pipelined; return once all are confirmed.
+
+        Raises an ``ExceptionGroup`` of the failures after every send has settled;
+        each failure carries a note with the index of its task.
+        """
+        results = await asyncio.gather(*(self.send(task) for task in tasks), return_exceptions=True)
+        failures: list[Exception] = []
+        for index, result in enumerate(results):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                result.add_note(f"task #{index}")
+                failures.append(result)
+        if failures:
+            raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
+
+    async def _publish(self, service: Service, type_: str, routing_key: str, fingerprint: str, payload: Task) -> None:
+        if self._state is not ClientState.OPEN:
+            raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
+        if self._declare_topology and service.name not in self._ready:
+            await self._declare(service)
+        message = OutgoingMessage(
+            exchange=self._topology.exchange,
+            routing_key=routing_key,
+            body=encode(payload, self._content_type, label=type_),
+            type=type_,
+            message_id=uuid.uuid4().hex,
+            content_type=self._content_type,
+            headers={HEADER_FINGERPRINT: fingerprint},
+            timestamp=int(time.time()),
+            app_id=self._app_id,
+        )
+        await self._transport.publish(message)
+
+    async def _declare(self, service: Service) -> None:
+        """Declare the service's queue so a task sent before any worker started waits there."""
+        pending = self._declaring.get(service.name)
+        if pending is not None:
+            await asyncio.shield(pending)
+            return
+        pending = self._declaring[service.name] = asyncio.get_running_loop().create_future()
+        try:
+            await self._transport.declare(self._topology.service(service))
+        except BaseException as exc:
+            del self._declaring[service.name]  # let the next send try again
+            pending.set_exception(exc)
+            pending.exception()  # mark retrieved: this caller re-raises it
+            raise
+        self._ready.add(service.name)
+        pending.set_result(None)

@@ -1,0 +1,268 @@
+"""In-process broker and transport with RabbitMQ's observable semantics, for tests.
+
+``MemoryBroker`` plays the broker: exchanges, durable queues, bindings,
+per-consumer prefetch, acks and requeues. Each ``MemoryTransport`` is one
+connection to it; a client and a worker in the same test share one broker.
+
+    broker = MemoryBroker()
+    client = Client(broker.transport())
+    worker = Worker(transport=broker.transport())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from sdk._errors import ClientStateError, TopologyError, Unroutable
+from sdk._transport import (
+    Delivery,
+    ExchangeSpec,
+    OnDelivery,
+    OutgoingMessage,
+    QueueSpec,
+    Subscription,
+    TopologySpec,
+    Transport,
+)
+
+__all__ = ["MemoryBroker", "MemoryTransport"]
+
+
+class _Stored:
+    """A message sitting in a queue."""
+
+    __slots__ = ("message", "redelivered")
+
+    def __init__(self, message: OutgoingMessage, *, redelivered: bool = False) -> None:
+        self.message = message
+        self.redelivered = redelivered
+
+
+class _Queue:
+    def __init__(self, spec: QueueSpec) -> None:
+        self.spec = spec
+        self.messages: deque[_Stored] = deque()
+        self.consumers: list[_Consumer] = []
+        self._next_consumer = itertools.count()
+
+    def next_ready_consumer(self) -> _Consumer | None:
+        """Round-robin over consumers that have room under their prefetch."""
+        if not self.consumers:
+            return None
+        start = next(self._next_consumer)
+        for offset in range(len(self.consumers)):
+            consumer = self.consumers[(start + offset) % len(self.consumers)]
+            if len(consumer.unsettled) < consumer.prefetch:
+                return consumer
+        return None
+
+
+class _Settlement:
+    def __init__(self, consumer: _Consumer, tag: int) -> None:
+        self._consumer = consumer
+        self._tag = tag
+
+    async def ack(self, multiple: bool = False) -> None:
+        self._consumer.settle(self._tag, requeue=False)
+
+    async def reject(self, requeue: bool = False) -> None:
+        self._consumer.settle(self._tag, requeue=requeue)
+
+
+class _Consumer(Subscription):
+    def __init__(self, broker: MemoryBroker, queue: _Queue, on_delivery: OnDelivery, prefetch: int) -> None:
+        self.broker = broker
+        self.queue = queue
+        self.on_delivery = on_delivery
+        self.prefetch = prefetch
+        self.unsettled: dict[int, _Stored] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._tags = itertools.count(1)
+
+    def deliver(self, stored: _Stored) -> None:
+        tag = next(self._tags)
+        self.unsettled[tag] = stored
+        message = stored.message
+        delivery = Delivery(
+            settlement=_Settlement(self, tag),
+            queue=self.queue.spec.name,
+            body=message.body,
+            exchange=message.exchange,
+            routing_key=message.routing_key,
+            type=message.type,
+            message_id=message.message_id,
+            content_type=message.content_type,
+            headers=dict(message.headers),
+            timestamp=message.timestamp,
+            app_id=message.app_id,
+            correlation_id=message.correlation_id,
+            reply_to=message.reply_to,
+            expiration=message.expiration,
+            redelivered=stored.redelivered,
+        )
+        # Like aiormq, every delivery runs in its own task.
+        task = asyncio.get_running_loop().create_task(self.on_delivery(delivery))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def settle(self, tag: int, *, requeue: bool) -> None:
+        stored = self.unsettled.pop(tag, None)
+        if stored is None:
+            raise ClientStateError(f"delivery {tag} on {self.queue.spec.name} was already settled")
+        if requeue:
+            stored.redelivered = True
+            self.queue.messages.appendleft(stored)
+        self.broker._pump(self.queue)
+
+    async def cancel(self) -> None:
+        if self in self.queue.consumers:
+            self.queue.consumers.remove(self)
+
+    def return_unsettled(self) -> None:
+        """What a closed channel does: unsettled deliveries go back to the queue, redelivered."""
+        for stored in reversed(list(self.unsettled.values())):
+            stored.redelivered = True
+            self.queue.messages.appendleft(stored)
+        self.unsettled.clear()
+        if self in self.queue.consumers:
+            self.queue.consumers.remove(self)
+        self.broker._pump(self.queue)
+
+
+class MemoryBroker:
+    """An in-process stand-in for one RabbitMQ vhost.
+
+    Attributes:
+        published: every message the broker accepted, in order; handy for asserting
+            on what a test sent.
+    """
+
+    def __init__(self) -> None:
+        self._exchanges: dict[str, ExchangeSpec] = {}
+        self._bindings: dict[str, dict[str, set[str]]] = {}  # exchange -> routing key -> queues
+        self._queues: dict[str, _Queue] = {}
+        self.published: list[OutgoingMessage] = []
+
+    def transport(self) -> MemoryTransport:
+        """A new connection to this broker."""
+        return MemoryTransport(self)
+
+    def queue_names(self) -> list[str]:
+        return sorted(self._queues)
+
+    def messages(self, queue: str) -> list[OutgoingMessage]:
+        """The messages waiting in ``queue`` (not those delivered and unsettled)."""
+        return [stored.message for stored in self._queue(queue).messages]
+
+    def purge(self, queue: str) -> int:
+        found = self._queue(queue)
+        count = len(found.messages)
+        found.messages.clear()
+        return count
+
+    def _queue(self, name: str) -> _Queue:
+        found = self._queues.get(name)
+        if found is None:
+            raise TopologyError(f"no queue {name!r} in the in-memory broker")
+        return found
+
+    def _declare(self, topology: TopologySpec) -> None:
+        for exchange in topology.exchanges:
+            existing = self._exchanges.get(exchange.name)
+            if existing is not None and existing != exchange:
+                raise TopologyError(f"exchange {exchange.name!r} exists with other settings: {existing}")
+            self._exchanges[exchange.name] = exchange
+        for queue in topology.queues:
+            found = self._queues.get(queue.name)
+            if found is None:
+                self._queues[queue.name] = _Queue(queue)
+            elif not _same_queue(found.spec, queue):
+                raise TopologyError(
+                    f"queue {queue.name!r} exists with arguments {dict(found.spec.arguments)}, "
+                    f"not {dict(queue.arguments)} (PRECONDITION_FAILED on RabbitMQ)"
+                )
+        for binding in topology.bindings:
+            if binding.exchange not in self._exchanges:
+                raise TopologyError(f"no exchange {binding.exchange!r} to bind {binding.queue!r} to")
+            self._queue(binding.queue)
+            self._bindings.setdefault(binding.exchange, {}).setdefault(binding.routing_key, set()).add(binding.queue)
+
+    def _route(self, message: OutgoingMessage) -> list[_Queue]:
+        if message.exchange == "":
+            found = self._queues.get(message.routing_key)
+            return [found] if found is not None else []
+        if message.exchange not in self._exchanges:
+            raise TopologyError(f"no exchange {message.exchange!r} (NOT_FOUND on RabbitMQ)")
+        names = self._bindings.get(message.exchange, {}).get(message.routing_key, set())
+        return [self._queues[name] for name in sorted(names)]
+
+    def _publish(self, message: OutgoingMessage) -> None:
+        queues = self._route(message)
+        if not queues:
+            raise Unroutable(message.exchange, message.routing_key)
+        self.published.append(message)
+        for queue in queues:
+            queue.messages.append(_Stored(message))
+            self._pump(queue)
+
+    def _pump(self, queue: _Queue) -> None:
+        while queue.messages:
+            consumer = queue.next_ready_consumer()
+            if consumer is None:
+                return
+            consumer.deliver(queue.messages.popleft())
+
+
+def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:
+    return a.durable == b.durable and _normalised(a.arguments) == _normalised(b.arguments)
+
+
+def _normalised(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    # RabbitMQ treats a missing x-queue-type as classic.
+    return {key: value for key, value in arguments.items() if (key, value) != ("x-queue-type", "classic")}
+
+
+class MemoryTransport(Transport):
+    """One connection to a ``MemoryBroker``."""
+
+    def __init__(self, broker: MemoryBroker) -> None:
+        self.broker = broker
+        self._open = False
+        self._consumers: list[_Consumer] = []
+
+    async def open(self) -> None:
+        if self._open:
+            raise ClientStateError("the transport is already open")
+        self._open = True
+
+    async def close(self) -> None:
+        self._open = False
+        for consumer in self._consumers:
+            consumer.return_unsettled()
+        self._consumers.clear()
+
+    def _require_open(self) -> None:
+        if not self._open:
+            raise ClientStateError("the transport is not open")
+
+    async def declare(self, topology: TopologySpec) -> None:
+        self._require_open()
+        self.broker._declare(topology)
+
+    async def publish(self, message: OutgoingMessage) -> None:
+        self._require_open()
+        await asyncio.sleep(0)  # a publish is never synchronous on a real broker either
+        self.broker._publish(message)
+
+    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+        self._require_open()
+        self.broker._declare(TopologySpec(queues=(queue,)))
+        consumer = _Consumer(self.broker, self.broker._queue(queue.name), on_delivery, prefetch)
+        self._consumers.append(consumer)
+        consumer.queue.consumers.append(consumer)
+        self.broker._pump(consumer.queue)
+        return consumer

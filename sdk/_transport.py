@@ -1,0 +1,206 @@
+"""The transport seam: the only surface the client and worker use to reach a broker.
+
+Two implementations exist: ``AmqpTransport`` (RabbitMQ through aio-pika, the only
+module that imports it) and ``MemoryTransport`` (in-process, for users' tests).
+Both raise only Burrow's exceptions.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from sdk._codec import JSON
+
+__all__ = [
+    "BindingSpec",
+    "Delivery",
+    "ExchangeSpec",
+    "Headers",
+    "OutgoingMessage",
+    "QueueSpec",
+    "Subscription",
+    "TopologySpec",
+    "Transport",
+]
+
+Headers = dict[str, Any]
+
+
+@dataclass(slots=True)
+class OutgoingMessage:
+    """A message to publish, with the AMQP properties Burrow sets.
+
+    ``expiration`` is in milliseconds; ``timestamp`` in seconds since the epoch.
+    """
+
+    exchange: str
+    routing_key: str
+    body: bytes
+    type: str
+    message_id: str
+    content_type: str | None = JSON
+    headers: Headers = field(default_factory=dict)
+    timestamp: int | None = None
+    app_id: str | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    expiration: int | None = None
+    persistent: bool = True
+
+
+class Settlement(Protocol):
+    """How a delivery is acknowledged; aio-pika's incoming message fits as it is."""
+
+    async def ack(self, multiple: bool = False) -> None: ...
+
+    async def reject(self, requeue: bool = False) -> None: ...
+
+
+class Delivery:
+    """A message handed to a consumer. It must be acked or rejected exactly once."""
+
+    __slots__ = (
+        "_settlement",
+        "app_id",
+        "body",
+        "content_type",
+        "correlation_id",
+        "exchange",
+        "expiration",
+        "headers",
+        "message_id",
+        "queue",
+        "redelivered",
+        "reply_to",
+        "routing_key",
+        "timestamp",
+        "type",
+    )
+
+    def __init__(
+        self,
+        *,
+        settlement: Settlement,
+        queue: str,
+        body: bytes,
+        exchange: str,
+        routing_key: str,
+        type: str | None,
+        message_id: str | None,
+        content_type: str | None,
+        headers: Headers,
+        timestamp: int | None,
+        app_id: str | None,
+        correlation_id: str | None,
+        reply_to: str | None,
+        expiration: int | None,
+        redelivered: bool,
+    ) -> None:
+        self._settlement = settlement
+        self.queue = queue
+        self.body = body
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self.type = type
+        self.message_id = message_id
+        self.content_type = content_type
+        self.headers = headers
+        self.timestamp = timestamp
+        self.app_id = app_id
+        self.correlation_id = correlation_id
+        self.reply_to = reply_to
+        self.expiration = expiration
+        self.redelivered = redelivered
+
+    async def ack(self) -> None:
+        await self._settlement.ack()
+
+    async def reject(self, *, requeue: bool) -> None:
+        await self._settlement.reject(requeue=requeue)
+
+    def __repr__(self) -> str:
+        return f"<Delivery {self.type} id={self.message_id} queue={self.queue}>"
+
+
+QueueType = Literal["classic", "quorum"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeSpec:
+    name: str
+    type: Literal["direct", "topic", "fanout", "headers"] = "direct"
+    durable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    """A queue to declare. Every declarer must use the same arguments."""
+
+    name: str
+    durable: bool = True
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BindingSpec:
+    queue: str
+    exchange: str
+    routing_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopologySpec:
+    exchanges: tuple[ExchangeSpec, ...] = ()
+    queues: tuple[QueueSpec, ...] = ()
+    bindings: tuple[BindingSpec, ...] = ()
+
+
+OnDelivery = Callable[[Delivery], Coroutine[Any, Any, None]]
+
+
+class Subscription(abc.ABC):
+    """A running consumer."""
+
+    @abc.abstractmethod
+    async def cancel(self) -> None:
+        """Stop receiving new deliveries; unsettled ones can still be settled."""
+
+
+class Transport(abc.ABC):
+    """Connection to a broker. Lifecycle: ``open`` once, then ``close`` once."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect. Raises ``TransportError`` when the broker cannot be reached."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Disconnect. Unsettled deliveries return to their queues."""
+
+    @abc.abstractmethod
+    async def declare(self, topology: TopologySpec) -> None:
+        """Declare exchanges, queues and bindings; idempotent for equal arguments.
+
+        Raises ``TopologyError`` when an existing entity has other arguments.
+        """
+
+    @abc.abstractmethod
+    async def publish(self, message: OutgoingMessage) -> None:
+        """Publish with ``mandatory`` and wait for the broker's confirm.
+
+        Returns only once the broker has taken responsibility for the message.
+        Raises ``Unroutable`` when no queue is bound for it, ``PublishError``
+        on a negative confirm and ``ConnectionLost`` when the outcome is unknown.
+        If cancelled, the message may or may not have been published.
+        """
+
+    @abc.abstractmethod
+    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+        """Start consuming ``queue`` with at most ``prefetch`` unsettled deliveries.
+
+        ``on_delivery`` runs concurrently for up to ``prefetch`` deliveries and
+        must settle each of them.
+        """

@@ -1,0 +1,41 @@
+"""Names that travel on the wire: header keys and protocol constants.
+
+``docs/protocol.md`` describes each of them; changing one is a protocol change.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_EXCHANGE",
+    "HEADER_ATTEMPT",
+    "HEADER_CONTRACT",
+    "HEADER_DEAD_REASON",
+    "HEADER_DEADLINE",
+    "HEADER_ERROR_MESSAGE",
+    "HEADER_ERROR_TYPE",
+    "HEADER_FAILED_AT",
+    "HEADER_FINGERPRINT",
+    "HEADER_ORIGINAL_EXCHANGE",
+    "HEADER_ORIGINAL_QUEUE",
+    "HEADER_ORIGINAL_ROUTING_KEY",
+    "HEADER_PROTOCOL",
+    "PROTOCOL_VERSION",
+]
+
+PROTOCOL_VERSION = 1
+DEFAULT_EXCHANGE = "burrow"
+
+HEADER_PROTOCOL = "x-burrow-protocol"
+HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
+HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
+HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
+
+# Set on a message moved to a dead-letter queue.
+HEADER_DEAD_REASON = "x-burrow-dead-reason"  # one of server.DeadReason's values
+HEADER_CONTRACT = "x-burrow-contract"
+HEADER_ERROR_TYPE = "x-burrow-error-type"
+HEADER_ERROR_MESSAGE = "x-burrow-error-message"
+HEADER_FAILED_AT = "x-burrow-failed-at"  # epoch milliseconds
+HEADER_ORIGINAL_EXCHANGE = "x-burrow-original-exchange"
+HEADER_ORIGINAL_ROUTING_KEY = "x-burrow-original-routing-key"
+HEADER_ORIGINAL_QUEUE = "x-burrow-original-queue"

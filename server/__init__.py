@@ -1,0 +1,7 @@
+"""Burrow's worker runtime: bind contracts to handlers and serve them."""
+
+from server._context import Context
+from server._dead_letters import DeadReason
+from server._worker import Handler, Worker, WorkerState
+
+__all__ = ["Context", "DeadReason", "Handler", "Worker", "WorkerState"]

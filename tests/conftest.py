@@ -1,0 +1,51 @@
+"""Shared fixtures: a real RabbitMQ for the session, a fresh vhost per test."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from sdk.testing import LocalRabbitMQ
+from tests._broker import TestBroker
+
+
+@pytest.fixture(scope="session")
+def rabbitmq() -> Iterator[TestBroker]:
+    """``$RABBITMQ_URL`` when set (with ``$RABBITMQ_MANAGEMENT_URL``), else a private node."""
+    url = os.environ.get("RABBITMQ_URL")
+    if url:
+        host = urllib.parse.urlsplit(url).hostname or "localhost"
+        management = os.environ.get("RABBITMQ_MANAGEMENT_URL", f"http://guest:guest@{host}:15672")
+        yield TestBroker(url=url, management_url=management)
+        return
+    with LocalRabbitMQ() as node:
+        yield TestBroker(url=node.url, management_url=node.management_url, node=node)
+
+
+@dataclass
+class Vhost:
+    """A vhost of its own for one test: no names shared with other tests."""
+
+    name: str
+    url: str
+    broker: TestBroker
+
+
+@pytest.fixture
+def vhost(rabbitmq: TestBroker) -> Iterator[Vhost]:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    url = rabbitmq.create_vhost(name)
+    try:
+        yield Vhost(name=name, url=url, broker=rabbitmq)
+    finally:
+        rabbitmq.delete_vhost(name)
+
+
+@pytest.fixture
+def amqp_url(vhost: Vhost) -> str:
+    return vhost.url
