@@ -17,6 +17,7 @@ from sdk._errors import (
     Unroutable,
 )
 from sdk._memory import MemoryBroker, MemoryTransport
+from sdk._retry import RetryPolicy
 from sdk._topology import Topology
 from sdk._transport import (
     BindingSpec,
@@ -55,6 +56,7 @@ __all__ = [
     "PublishError",
     "QueueSpec",
     "QueueType",
+    "RetryPolicy",
     "Service",
     "Subscription",
     "Task",

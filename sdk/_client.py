@@ -7,18 +7,21 @@ import enum
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sdk._amqp import AmqpTransport
 from sdk._codec import JSON, encode
-from sdk._contract import Service, Task, contract_info
+from sdk._contract import Call, Service, Task, contract_info
 from sdk._errors import ClientStateError, ConfigurationError
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
 from sdk._wire import HEADER_FINGERPRINT
 
 __all__ = ["Client", "ClientState"]
+
+R = TypeVar("R")
 
 
 class ClientState(enum.Enum):
@@ -111,8 +114,18 @@ class Client:
     ) -> None:
         await self.aclose()
 
-    async def send(self, task: Task) -> None:
+    async def send(
+        self,
+        task: Task,
+        *,
+        delay: float | timedelta | None = None,
+        at: datetime | None = None,
+    ) -> None:
         """Send a task; return once the broker has confirmed it is stored.
+
+        Args:
+            delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.
+            at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
 
         Raises:
             Unroutable: no queue is bound for the task's contract.
@@ -126,6 +139,8 @@ class Client:
         info = contract_info(task)
         if info.kind != "task":
             raise ConfigurationError(f"{info.wire_name} is a call: use client.call(...)")
+        if delay is not None or at is not None:
+            raise NotImplementedError("delayed sends are not implemented yet")
         await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task)
 
     async def send_many(self, tasks: Iterable[Task]) -> None:
@@ -144,6 +159,15 @@ class Client:
                 failures.append(result)
         if failures:
             raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
+
+    async def call(self, request: Call[R], *, timeout: float | timedelta | None = None) -> R:
+        """Send a call and wait for its typed result.
+
+        Args:
+            timeout: seconds (or a ``timedelta``) to wait; defaults to the
+                contract's timeout, then to the client's ``default_timeout``.
+        """
+        raise NotImplementedError("calls are not implemented yet")
 
     async def _publish(self, service: Service, type_: str, routing_key: str, fingerprint: str, payload: Task) -> None:
         if self._state is not ClientState.OPEN:

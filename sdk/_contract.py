@@ -26,6 +26,7 @@ import msgspec
 
 from sdk._codec import decode
 from sdk._errors import ConfigurationError
+from sdk._retry import RetryPolicy
 
 __all__ = [
     "Bindable",
@@ -104,6 +105,7 @@ class ContractInfo:
         "queue",
         "request_type",
         "result_type",
+        "retry",
         "routing_key",
         "service",
         "timeout",
@@ -121,6 +123,7 @@ class ContractInfo:
         errors: tuple[type[msgspec.Struct], ...],
         timeout: float | None,
         queue: str,
+        retry: RetryPolicy | None,
     ) -> None:
         self.service = service
         self.name = name
@@ -130,6 +133,7 @@ class ContractInfo:
         self.errors = errors
         self.timeout = timeout
         self.queue = queue
+        self.retry = retry
         self.wire_name = f"{service.name}.{name}"
         self.routing_key = self.wire_name
         self.doc = (request_type.__doc__ or "").strip()
@@ -168,11 +172,28 @@ class Service:
         self.queue = queue or name
         self.contracts: dict[str, ContractInfo] = {}
 
-    def task(self, name: str, *, queue: str | None = None) -> Callable[[type[TaskT]], type[TaskT]]:
-        """Register a ``Task`` subclass under ``<service>.<name>``."""
+    def task(
+        self, name: str, *, queue: str | None = None, retry: RetryPolicy | None = None
+    ) -> Callable[[type[TaskT]], type[TaskT]]:
+        """Register a ``Task`` subclass under ``<service>.<name>``.
+
+        Args:
+            queue: serve it from its own queue (isolates slow work) instead of the service's.
+            retry: how a failing handler is retried; the binding may override it.
+        """
 
         def register(cls: type[TaskT]) -> type[TaskT]:
-            self._register(cls, name, kind="task", base=Task, result_type=None, errors=(), timeout=None, queue=queue)
+            self._register(
+                cls,
+                name,
+                kind="task",
+                base=Task,
+                result_type=None,
+                errors=(),
+                timeout=None,
+                queue=queue,
+                retry=retry,
+            )
             return cls
 
         return register
@@ -184,6 +205,7 @@ class Service:
         errors: Sequence[type[msgspec.Struct]] = (),
         timeout: float | None = None,
         queue: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Callable[[type[CallT]], type[CallT]]:
         """Register a ``Call[R]`` subclass under ``<service>.<name>``.
 
@@ -202,6 +224,7 @@ class Service:
                 errors=tuple(errors),
                 timeout=timeout,
                 queue=queue,
+                retry=retry,
             )
             return cls
 
@@ -218,6 +241,7 @@ class Service:
         errors: tuple[type[msgspec.Struct], ...],
         timeout: float | None,
         queue: str | None,
+        retry: RetryPolicy | None,
     ) -> None:
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise ConfigurationError(f"@{self.name}.{kind}({name!r}) decorates {cls!r}, which is not a {base.__name__}")
@@ -243,6 +267,7 @@ class Service:
             errors=errors,
             timeout=timeout,
             queue=queue or self.queue,
+            retry=retry,
         )
         cls.__burrow_contract__ = info
         self.contracts[name] = info

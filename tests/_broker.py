@@ -24,7 +24,9 @@ class TestBroker:
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         parts = urllib.parse.urlsplit(self.management_url)
-        credentials = f"{urllib.parse.unquote(parts.username or 'guest')}:{urllib.parse.unquote(parts.password or 'guest')}"
+        credentials = (
+            f"{urllib.parse.unquote(parts.username or 'guest')}:{urllib.parse.unquote(parts.password or 'guest')}"
+        )
         netloc = parts.hostname or "localhost"
         if parts.port:
             netloc += f":{parts.port}"
