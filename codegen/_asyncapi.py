@@ -44,6 +44,23 @@ def _schemas(lock: Lock, ref_template: str) -> tuple[dict[str, Any], dict[str, A
     return result_schemas, dict(sorted(components.items()))
 
 
+def _asyncapi_schema(schema: Any) -> Any:
+    """msgspec's schema in AsyncAPI's dialect, where ``discriminator`` is just the tag's property name.
+
+    Each tagged variant still pins its tag value with ``const``, so nothing is lost.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: value["propertyName"]
+            if key == "discriminator" and isinstance(value, dict)
+            else _asyncapi_schema(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_asyncapi_schema(item) for item in schema]
+    return schema
+
+
 def _encode(document: dict[str, Any]) -> bytes:
     return msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
 
@@ -77,6 +94,7 @@ def _comment(source: str, lock_data: bytes) -> str:
 def render_asyncapi(lock: Lock, *, source: str, lock_data: bytes, exchange: str = "burrow") -> bytes:
     """An AsyncAPI 3.0 document: a channel and a ``send`` operation per contract, replies for calls."""
     results, components = _schemas(lock, "#/components/schemas/{name}")
+    results, components = _asyncapi_schema(results), _asyncapi_schema(components)
     components["ErrorEnvelope"] = _ERROR_ENVELOPE
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}

@@ -55,24 +55,23 @@ class TypeWriter:
 
     def annotation(self, expr: TypeExpr, *, constraints: bool = True) -> str:
         """``expr`` as an annotation; ``constraints=False`` drops ``Meta`` (for plain parameters)."""
-        metas: list[str] = []
-        base = self._base(expr, metas, constraints)
-        if not metas:
+        meta: dict[str, Any] = {}
+        base = self._base(expr, meta, constraints)
+        if not meta:
             return base
         self.imports.name("typing", "Annotated")
         self.imports.module("msgspec")
-        return f"Annotated[{base}, {', '.join(metas)}]"
+        return f"Annotated[{base}, {_meta(meta)}]"
 
-    def _base(self, expr: TypeExpr, metas: list[str], constraints: bool) -> str:
+    def _base(self, expr: TypeExpr, meta: dict[str, Any], constraints: bool) -> str:
+        """The type without its ``Meta``, whose options (constraints, schema) are collected in ``meta``."""
         if isinstance(expr, MetaType):
-            inner = self._base(expr.type, metas, constraints)
+            inner = self._base(expr.type, meta, constraints)
             if constraints:
-                metas.append(_meta({"extra_json_schema": expr.extra_json_schema, "extra": expr.extra}))
+                meta.update(_schema_options(expr))
             return inner
         if constraints and isinstance(expr, ScalarType | ArrayType | DictType):
-            found = {name: getattr(expr, name, None) for name in _CONSTRAINTS}
-            if any(value is not None for value in found.values()):
-                metas.append(_meta(found))
+            meta.update({name: getattr(expr, name) for name in _CONSTRAINTS if getattr(expr, name, None) is not None})
         return self._plain(expr, constraints)
 
     def _plain(self, expr: TypeExpr, constraints: bool) -> str:
@@ -139,6 +138,16 @@ def _plain_value_fits(expr: TypeExpr, value: Any) -> bool:
     if isinstance(expr, ScalarType):
         return expr.name in {"any", "none", "bool", "int", "float", "str"}
     return isinstance(expr, LiteralType | UnionType)
+
+
+def _schema_options(expr: MetaType) -> dict[str, Any]:
+    # Meta(title=, description=, examples=) reads better than the extra_json_schema they become.
+    schema = dict(expr.extra_json_schema or {})
+    options: dict[str, Any] = {
+        name: schema.pop(name) for name in ("title", "description", "examples") if name in schema
+    }
+    extras = {"extra_json_schema": schema or None, "extra": expr.extra}
+    return {**options, **{name: value for name, value in extras.items() if value is not None}}
 
 
 def _meta(options: dict[str, Any]) -> str:

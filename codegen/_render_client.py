@@ -12,10 +12,10 @@ also wraps any existing ``sdk.Client``.
 from __future__ import annotations
 
 from codegen._errors import CodegenError
-from codegen._ir import ContractDef, FieldDef, Lock, ServiceDef, StructDef
+from codegen._ir import ContractDef, FieldDef, Lock, MetaType, ServiceDef, StructDef
 from codegen._pytypes import TypeWriter
 from codegen._render_structs import render_definitions
-from codegen._source import Imports, bracketed, docstring, is_identifier
+from codegen._source import Imports, bracketed, docstring, is_identifier, method_name, service_class
 
 __all__ = ["OPTION_NAMES", "render_client"]
 
@@ -80,7 +80,7 @@ def _module_doc(services: list[ServiceDef], local: bool) -> str:
 
 
 def _class_name(service: ServiceDef) -> str:
-    return "".join(part.capitalize() for part in service.name.split("_")) + "Client"
+    return service_class(service.name, "Client")
 
 
 def _check_names(lock: Lock, exports: list[str]) -> None:
@@ -95,6 +95,10 @@ def _check_names(lock: Lock, exports: list[str]) -> None:
 
 def _namespace(lock: Lock, service: ServiceDef, writer: TypeWriter) -> str:
     writer.imports.module("sdk")
+    names = [method_name(contract.name) for contract in service.contracts]
+    twins = sorted({name for name in names if names.count(name) > 1})
+    if twins:
+        raise CodegenError(f"service {service.name}: two contracts would both become the method {twins[0]}()")
     methods = "\n".join(_method(lock, contract, writer) for contract in service.contracts)
     return (
         f"class {_class_name(service)}:\n"
@@ -129,8 +133,9 @@ def _method(lock: Lock, contract: ContractDef, writer: TypeWriter) -> str:
         )
     if parameters[-1] == "*":
         parameters.pop()
-    signature = bracketed(f"async def {contract.name}", parameters, f" -> {returns}:", prefix="    ")
-    construct = bracketed(request_name, [_argument(f) for f in request.fields], "", prefix="")
+    signature = bracketed(f"async def {method_name(contract.name)}", parameters, f" -> {returns}:", prefix="    ")
+    # Built at the indentation it has if the call around it is split, as the formatter would.
+    construct = bracketed(request_name, [_argument(f) for f in request.fields], "", prefix=" " * 12).lstrip()
     call = bracketed(verb, [construct, *options], "", prefix="        ")
     return f"{signature}\n{docstring(_method_doc(lock, contract, request), '        ')}{call}\n"
 
@@ -169,7 +174,7 @@ def _method_doc(lock: Lock, contract: ContractDef, request: StructDef) -> str:
         default = f"{contract.timeout:g} s, the contract's default" if contract.timeout else "the client's default"
         lines.append(f"Calls ``{contract.wire_name}`` and waits for its result (timeout: {default}).")
     lines += ["", "Args:"]
-    lines += [f"    {field.name}: ``{request.name}.{field.name}``." for field in request.fields]
+    lines += [f"    {field.name}: {_field_doc(request, field)}" for field in request.fields]
     if contract.kind == "task":
         lines += [f"    {doc}" for doc in _TASK_OPTION_DOCS]
     else:
@@ -180,6 +185,14 @@ def _method_doc(lock: Lock, contract: ContractDef, request: StructDef) -> str:
             summary = lock.types[error].doc.split("\n")[0] or "a declared error."
             lines.append(f"    {error}: (declared error, raised as its typed exception) {summary}")
     return "\n".join(lines)
+
+
+def _field_doc(request: StructDef, field: FieldDef) -> str:
+    if isinstance(field.type, MetaType) and field.type.extra_json_schema:
+        description = field.type.extra_json_schema.get("description")
+        if isinstance(description, str):
+            return description
+    return f"``{request.name}.{field.name}``."
 
 
 def _client_class(services: list[ServiceDef], imports: Imports) -> str:

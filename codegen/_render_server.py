@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from codegen._ir import ContractDef, Lock, ServiceDef
 from codegen._pytypes import TypeWriter
-from codegen._render_client import _class_name
-from codegen._source import Imports, bracketed, docstring
+from codegen._source import Imports, bracketed, docstring, method_name, service_class
 
 __all__ = ["render_server"]
 
@@ -50,7 +49,7 @@ def render_server(lock: Lock, *, header: str) -> str:
 
 
 def _protocol_name(service: ServiceDef) -> str:
-    return _class_name(service).removesuffix("Client") + "Service"
+    return service_class(service.name, "Service")
 
 
 def _protocol(service: ServiceDef, writer: TypeWriter) -> str:
@@ -66,7 +65,7 @@ def _stub(contract: ContractDef, writer: TypeWriter) -> str:
     request = writer.ref(contract.request)
     returns = "None" if contract.result is None else writer.annotation(contract.result)
     parameters = ["self", f"task: {request}", "ctx: Context", "/"]
-    signature = bracketed(f"async def {contract.name}", parameters, f" -> {returns}:", prefix="    ")
+    signature = bracketed(f"async def {method_name(contract.name)}", parameters, f" -> {returns}:", prefix="    ")
     doc = contract.doc or f"Handle ``{contract.wire_name}``."
     if contract.errors:
         doc += "\n\nDeclared errors: " + ", ".join(f"``{error}``" for error in contract.errors) + "."
@@ -75,7 +74,8 @@ def _stub(contract: ContractDef, writer: TypeWriter) -> str:
 
 def _bind(service: ServiceDef, writer: TypeWriter) -> str:
     binds = "".join(
-        f"    worker.bind({writer.ref(contract.request)}, impl.{contract.name})\n" for contract in service.contracts
+        f"    worker.bind({writer.ref(contract.request)}, impl.{method_name(contract.name)})\n"
+        for contract in service.contracts
     )
     return (
         f"def bind_{service.name}(worker: Worker, impl: {_protocol_name(service)}) -> None:\n"

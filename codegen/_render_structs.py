@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codegen._ir import ContractDef, EnumDef, FieldDef, Lock, ServiceDef, StructDef
 from codegen._pytypes import TypeWriter, py_literal
-from codegen._source import bracketed, docstring
+from codegen._source import LINE_LENGTH, bracketed, docstring
 
 __all__ = ["render_definitions", "service_variable"]
 
@@ -92,7 +92,10 @@ def _config(definition: StructDef) -> list[str]:
 
 
 def _field(field: FieldDef, writer: TypeWriter) -> str:
-    line = f"    {field.name}: {writer.annotation(field.type)}"
-    if not field.required:
-        line += f" = {writer.default(field)}"
-    return line + "\n"
+    annotation = writer.annotation(field.type)
+    if field.required:
+        return f"    {field.name}: {annotation}\n"
+    line = f"    {field.name}: {annotation} = {writer.default(field)}\n"
+    if len(line) - 1 > LINE_LENGTH:  # the formatter's layout for a long annotation with a default
+        line = f"    {field.name}: (\n        {annotation}\n    ) = {writer.default(field)}\n"
+    return line

@@ -11,7 +11,16 @@ from __future__ import annotations
 import keyword
 from collections import defaultdict
 
-__all__ = ["LINE_LENGTH", "Imports", "bracketed", "docstring", "indent", "is_identifier"]
+__all__ = [
+    "LINE_LENGTH",
+    "Imports",
+    "bracketed",
+    "docstring",
+    "indent",
+    "is_identifier",
+    "method_name",
+    "service_class",
+]
 
 LINE_LENGTH = 120
 
@@ -70,7 +79,7 @@ def bracketed(opening: str, items: list[str], closing: str, *, prefix: str = "",
     one_line = f"{prefix}{opening}{', '.join(items)}{closing}" if is_import else None
     if one_line is None:
         one_line = f"{prefix}{opening}{brackets[0]}{', '.join(items)}{brackets[1]}{closing}"
-    if len(one_line) <= LINE_LENGTH:
+    if len(one_line) <= LINE_LENGTH and "\n" not in one_line:
         return one_line
     inner = prefix + "    "
     body = "".join(f"{inner}{item},\n" for item in items)
@@ -97,3 +106,13 @@ def indent(text: str, prefix: str) -> str:
 
 def is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def method_name(contract_name: str) -> str:
+    """The Python name of a contract's method: ``delete_file.v2`` becomes ``delete_file_v2``."""
+    return contract_name.replace(".", "_")
+
+
+def service_class(service: str, suffix: str) -> str:
+    """``CleanupClient`` for ``("cleanup", "Client")``; ``file_store`` becomes ``FileStore``."""
+    return "".join(part.capitalize() for part in service.split("_")) + suffix
