@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CodegenError", "StaleError"]
+__all__ = ["CodegenError"]
 
 
 class CodegenError(Exception):
@@ -10,7 +10,3 @@ class CodegenError(Exception):
 
     The message names the contract, type or field at fault and what to change.
     """
-
-
-class StaleError(CodegenError):
-    """Raised by ``burrow codegen check`` when a generated file differs from what codegen writes."""
