@@ -14,7 +14,7 @@ from __future__ import annotations
 from codegen._errors import CodegenError
 from codegen._ir import ContractDef, FieldDef, Lock, MetaType, ServiceDef, StructDef
 from codegen._pytypes import TypeWriter
-from codegen._render_structs import render_definitions
+from codegen._render_structs import render_definitions, service_variable
 from codegen._source import Imports, bracketed, docstring, is_identifier, method_name, service_class
 
 __all__ = ["OPTION_NAMES", "render_client"]
@@ -52,7 +52,7 @@ def render_client(lock: Lock, *, header: str, local: bool, services: list[str] |
     blocks.append(_client_class(chosen, imports))
     exports = sorted({"Client", *(_class_name(s) for s in chosen), *(lock.types if local else ())})
     if local:
-        _check_names(lock, exports)
+        _check_names(lock, chosen)
     module_doc = docstring(_module_doc(chosen, local), "")
     all_block = bracketed("__all__ = ", [f'"{name}"' for name in exports], "", brackets="[]")
     return f"{header}\n{module_doc}\n{imports.render()}\n{all_block}\n\n\n" + "\n\n".join(blocks)
@@ -83,10 +83,12 @@ def _class_name(service: ServiceDef) -> str:
     return service_class(service.name, "Client")
 
 
-def _check_names(lock: Lock, exports: list[str]) -> None:
-    taken = {"Annotated", "Any", "Literal", "UUID", "Decimal", "cached_property", "msgspec", "sdk", "enum"}
+def _check_names(lock: Lock, services: list[ServiceDef]) -> None:
+    """Types defined in the module must not shadow the names the module itself uses."""
+    taken = {"Annotated", "Any", "Literal", "UUID", "Decimal", "cached_property", "msgspec", "sdk", "enum", "Client"}
     taken |= {"date", "datetime", "time", "timedelta"}
-    clashes = sorted(taken & set(lock.types)) + sorted(set(exports) & {"Client"} & set(lock.types))
+    taken |= {_class_name(service) for service in services} | {service_variable(service) for service in services}
+    clashes = sorted(taken & set(lock.types))
     if clashes:
         raise CodegenError(
             f"type {clashes[0]!r} clashes with a name the generated client uses: rename the type in the contracts"

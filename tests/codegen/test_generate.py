@@ -234,3 +234,12 @@ def test_service_modules_without_a_service_are_refused(tmp_path: Path) -> None:
         burrow codegen: empty_contracts defines no sdk.Service: declare one, e.g. cleanup = Service('cleanup')
         """
     )
+
+
+def test_a_type_named_like_the_generated_client_is_a_generator_error() -> None:
+    service = Service("clients")
+    namespace: dict[str, Any] = {"__annotations__": {"info": msgspec.defstruct("Client", [("a", int)])}}
+    service.task("touch")(type("Touch", (Task,), {**namespace, "__module__": __name__}, frozen=True, kw_only=True))
+    lock = build_lock([service], source="test")
+    with pytest.raises(CodegenError, match=r"^type 'Client' clashes with a name the generated client uses: rename"):
+        render_client(lock, header="#", local=True)
