@@ -15,6 +15,7 @@ import msgspec
 from codegen._ir import ContractDef, Lock, ServiceDef
 from codegen._lock import lock_hash
 from codegen._rebuild import rebuild_type, rebuild_types
+from sdk._wire import HEADER_ATTEMPT, HEADER_DEADLINE, HEADER_FINGERPRINT
 
 __all__ = ["render_asyncapi", "render_json_schema"]
 
@@ -129,6 +130,7 @@ def _add_contract(
 ) -> None:
     key = contract.wire_name
     messages[key] = _message(contract, f"{key} request", {"$ref": f"#/components/schemas/{contract.request}"})
+    messages[key]["headers"] = _request_headers(contract)
     channels[key] = {
         "address": contract.routing_key,
         "title": contract.wire_name,
@@ -201,6 +203,17 @@ def _message(contract: ContractDef, title: str, payload: dict[str, Any]) -> dict
     if contract.kind == "call":
         message["correlationId"] = {"location": "$message.header#/correlation_id"}
     return message
+
+
+def _request_headers(contract: ContractDef) -> dict[str, Any]:
+    """The AMQP headers Burrow sets on a request (reply_to and correlation_id are AMQP properties)."""
+    properties: dict[str, Any] = {
+        HEADER_ATTEMPT: {"type": "integer", "minimum": 1, "description": "1 on the first attempt; retries count up."},
+        HEADER_FINGERPRINT: {"type": "string", "description": f"The sender's request schema ({contract.fingerprint})."},
+    }
+    if contract.kind == "call":
+        properties[HEADER_DEADLINE] = {"type": "integer", "description": "Epoch ms after which nobody waits."}
+    return {"type": "object", "properties": properties}
 
 
 def _channel_binding(exchange: str) -> dict[str, Any]:

@@ -30,11 +30,11 @@ def add_codegen_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         description="Generate every output configured in [tool.burrow.codegen] (pyproject.toml) or on the "
         "command line. Outputs are deterministic: run it again and nothing changes.",
     )
-    _add_options(parser, argparse.SUPPRESS)
+    _add_options(parser)
     parser.set_defaults(run=_run_write)
     actions = parser.add_subparsers(title="actions", required=False)
     check = actions.add_parser("check", help="exit 1 if the lock or any generated file is stale")
-    _add_options(check, argparse.SUPPRESS)
+    _add_options(check)
     check.set_defaults(run=_run_check)
     client = actions.add_parser("client", help="write a self-contained client module from a lock alone")
     client.add_argument("--from", dest="lock_file", required=True, metavar="LOCK", help="a burrow.lock.json")
@@ -43,12 +43,14 @@ def add_codegen_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     client.set_defaults(run=_run_client)
 
 
-def _add_options(parser: argparse.ArgumentParser, default: str) -> None:
-    parser.add_argument("--config", type=Path, default=default, help="pyproject.toml to read (default: ./)")
-    parser.add_argument("--contracts", nargs="+", default=default, metavar="MODULE", help="contracts modules")
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS leaves unset options out of the namespace, so the file's settings stand.
+    unset = argparse.SUPPRESS
+    parser.add_argument("--config", type=Path, default=unset, help="pyproject.toml to read (default: ./)")
+    parser.add_argument("--contracts", nargs="+", default=unset, metavar="MODULE", help="contracts modules")
     for name in _OUTPUTS:
         flag = "--" + name.replace("_", "-")
-        parser.add_argument(flag, dest=name, default=default, metavar="PATH", help=f"where to write the {name}")
+        parser.add_argument(flag, dest=name, default=unset, metavar="PATH", help=f"where to write the {name}")
 
 
 def _config(args: argparse.Namespace) -> Config:

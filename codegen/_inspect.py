@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -143,7 +143,7 @@ class _Collector:
             "use Structs, enums, Literals, scalars and list/set/tuple/dict of them"
         )
 
-    def _named(self, cls: type, build: Any, where: str) -> RefType:
+    def _named(self, cls: type, build: Callable[[], TypeDef], where: str) -> RefType:
         name = cls.__name__
         known = self._classes.get(name)
         if known is None:
