@@ -182,10 +182,10 @@ def _method_doc(lock: Lock, contract: ContractDef, request: StructDef) -> str:
     else:
         lines.append("    timeout: seconds (or a ``timedelta``) to wait for the result.")
     if contract.errors:
-        lines += ["", "Raises:"]
+        lines += ["", "Raises:", "    sdk.DeclaredError: the handler answered with a declared error, in ``.error``:"]
         for error in contract.errors:
             summary = lock.types[error].doc.split("\n")[0] or "a declared error."
-            lines.append(f"    {error}: (declared error, raised as its typed exception) {summary}")
+            lines.append(f"        ``{error}``: {summary}")
     return "\n".join(lines)
 
 

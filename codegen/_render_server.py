@@ -68,7 +68,8 @@ def _stub(contract: ContractDef, writer: TypeWriter) -> str:
     signature = bracketed(f"async def {method_name(contract.name)}", parameters, f" -> {returns}:", prefix="    ")
     doc = contract.doc or f"Handle ``{contract.wire_name}``."
     if contract.errors:
-        doc += "\n\nDeclared errors: " + ", ".join(f"``{error}``" for error in contract.errors) + "."
+        errors = ", ".join(f"``{error}``" for error in contract.errors)
+        doc += f"\n\nDeclared errors: {errors}; answer with one by raising ``sdk.DeclaredError(error)``."
     return f"{signature}\n{docstring(doc, '        ')}        ...\n"
 
 

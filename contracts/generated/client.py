@@ -49,7 +49,8 @@ class CleanupClient:
             timeout: seconds (or a ``timedelta``) to wait for the result.
 
         Raises:
-            FileMissing: (declared error, raised as its typed exception) The file does not exist.
+            sdk.DeclaredError: the handler answered with a declared error, in ``.error``:
+                ``FileMissing``: The file does not exist.
         """
         return await self._client.call(StatFile(path=path), timeout=timeout)
 

@@ -35,7 +35,7 @@ class CleanupService(Protocol):
     async def stat_file(self, task: StatFile, ctx: Context, /) -> FileInfo:
         """Report a file's size and modification time.
 
-        Declared errors: ``FileMissing``.
+        Declared errors: ``FileMissing``; answer with one by raising ``sdk.DeclaredError(error)``.
         """
         ...
 
