@@ -1,6 +1,6 @@
 """Type test: each generated method returns exactly its contract's type, never ``Any``.
 
-Checked by mypy --strict; never run.
+Checked by mypy --strict with disallow_any_expr (see pyproject.toml); never run.
 """
 
 from __future__ import annotations
