@@ -17,8 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="burrow", description="Typed task and RPC services on RabbitMQ.")
     commands = parser.add_subparsers(title="commands", required=True)
-    add_worker_command(commands)
     add_codegen_command(commands)
+    add_worker_command(commands)
     return parser
 
 
