@@ -14,7 +14,7 @@ from __future__ import annotations
 from codegen._errors import CodegenError
 from codegen._ir import ContractDef, FieldDef, Lock, MetaType, ServiceDef, StructDef
 from codegen._pytypes import TypeWriter
-from codegen._render_structs import render_definitions, service_variable
+from codegen._render_structs import reachable_types, render_definitions, service_variable
 from codegen._source import Imports, bracketed, docstring, is_identifier, method_name, service_class
 
 __all__ = ["OPTION_NAMES", "render_client"]
@@ -50,7 +50,7 @@ def render_client(lock: Lock, *, header: str, local: bool, services: list[str] |
     blocks = render_definitions(lock, chosen, writer) if local else []
     blocks += [_namespace(lock, service, writer) for service in chosen]
     blocks.append(_client_class(chosen, imports))
-    exports = sorted({"Client", *(_class_name(s) for s in chosen), *(lock.types if local else ())})
+    exports = sorted({"Client", *(_class_name(s) for s in chosen), *(reachable_types(lock, chosen) if local else ())})
     if local:
         _check_names(lock, chosen)
     module_doc = docstring(_module_doc(chosen, local), "")

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from codegen._ir import ContractDef, EnumDef, FieldDef, Lock, ServiceDef, StructDef
+from codegen._ir import (
+    ArrayType,
+    ContractDef,
+    DictType,
+    EnumDef,
+    FieldDef,
+    Lock,
+    MetaType,
+    RefType,
+    ServiceDef,
+    StructDef,
+    TupleType,
+    TypeExpr,
+    UnionType,
+)
 from codegen._pytypes import TypeWriter, py_literal
 from codegen._source import LINE_LENGTH, bracketed, docstring
 
-__all__ = ["render_definitions", "service_variable"]
+__all__ = ["reachable_types", "render_definitions", "service_variable"]
 
 
 def service_variable(service: ServiceDef) -> str:
@@ -20,10 +34,13 @@ def render_definitions(lock: Lock, services: list[ServiceDef], writer: TypeWrite
     decorators (``errors=[...]``) name other types when the class is created.
     """
     requests = {contract.request for service in services for contract in service.contracts}
+    needed = reachable_types(lock, services)
     writer.imports.module("msgspec")
     writer.imports.module("sdk")
     blocks: list[str] = []
     for name, definition in lock.types.items():
+        if name not in needed:
+            continue
         if isinstance(definition, EnumDef):
             blocks.append(_enum(definition, writer))
         elif name not in requests:
@@ -35,6 +52,41 @@ def render_definitions(lock: Lock, services: list[ServiceDef], writer: TypeWrite
             assert isinstance(request, StructDef)
             blocks.append(_contract(service, contract, request, writer))
     return blocks
+
+
+def reachable_types(lock: Lock, services: list[ServiceDef]) -> set[str]:
+    """Names of the types the services' contracts use, directly or through other types."""
+    found: set[str] = set()
+    pending = [c.request for s in services for c in s.contracts]
+    pending += [e for s in services for c in s.contracts for e in c.errors]
+    pending += [name for s in services for c in s.contracts if c.result for name in _refs(c.result)]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        definition = lock.types[name]
+        if isinstance(definition, StructDef):
+            pending += [ref for field in definition.fields for ref in _refs(field.type)]
+    return found
+
+
+def _refs(expr: TypeExpr) -> list[str]:
+    """The named types an expression mentions."""
+    if isinstance(expr, RefType):
+        return [expr.name]
+    children: list[TypeExpr] = []
+    if isinstance(expr, ArrayType):
+        children = [expr.item]
+    elif isinstance(expr, TupleType):
+        children = list(expr.items)
+    elif isinstance(expr, DictType):
+        children = [expr.key, expr.value]
+    elif isinstance(expr, UnionType):
+        children = list(expr.types)
+    elif isinstance(expr, MetaType):
+        children = [expr.type]
+    return [name for child in children for name in _refs(child)]
 
 
 def _enum(definition: EnumDef, writer: TypeWriter) -> str:

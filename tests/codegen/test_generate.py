@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,7 @@ from codegen._ir import Lock
 from codegen._lock import header
 from codegen._render_client import render_client
 from codegen._render_server import render_server
+from contracts import cleanup
 from sdk import Service, Task
 from tests.codegen import rich_contracts as rich
 from tests.codegen.conftest import ROOT, load_module
@@ -243,3 +245,12 @@ def test_a_type_named_like_the_generated_client_is_a_generator_error() -> None:
     lock = build_lock([service], source="test")
     with pytest.raises(CodegenError, match=r"^type 'Client' clashes with a name the generated client uses: rename"):
         render_client(lock, header="#", local=True)
+
+
+def test_a_client_for_one_service_defines_only_the_types_it_uses() -> None:
+    lock = build_lock([rich.shapes, cleanup.cleanup], source="test")
+    module = render_client(lock, header="#", local=True, services=["cleanup"])
+    defined = sorted(
+        re.split(r"[(:]", line)[0].removeprefix("class ") for line in module.splitlines() if line.startswith("class ")
+    )
+    assert defined == ["CleanupClient", "Client", "DeleteFile", "FileInfo", "FileMissing", "StatFile"]
