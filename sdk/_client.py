@@ -75,7 +75,7 @@ class Client:
         app_id: str | None = None,
         content_type: str = JSON,
         declare: bool = True,
-    ) -> Client:
+    ) -> Self:
         """A client for the RabbitMQ at ``url``; it connects when opened (``async with``)."""
         transport = AmqpTransport(url, connection_name=app_id or "burrow-client")
         return cls(transport, topology=topology, app_id=app_id, content_type=content_type, declare=declare)

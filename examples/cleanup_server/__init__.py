@@ -1,0 +1,1 @@
+"""The service that owns ``cleanup``, implemented against the generated ``CleanupService``."""
