@@ -13,10 +13,12 @@ def build_parser() -> argparse.ArgumentParser:
     # The worker command lives with the worker runtime; this is the one place
     # where the command line joins the packages together.
     from server._cli import add_worker_command
+    from server._dead_cli import add_dead_command
 
     parser = argparse.ArgumentParser(prog="burrow", description="Typed task and RPC services on RabbitMQ.")
     commands = parser.add_subparsers(title="commands", required=True)
     add_worker_command(commands)
+    add_dead_command(commands)
     return parser
 
 
