@@ -18,7 +18,9 @@ Every message of a level waits the same time, so expiry in arrival order is
 expiry in due order: a short delay never waits behind a long one. Quorum queues
 with at-least-once dead-lettering keep the messages through a broker restart and
 move them between levels without loss. The remainder below 125 ms is waited out
-by the worker against the ``x-burrow-due`` header (see ``wait_until_due``).
+by the worker against the ``x-burrow-due`` header (see ``wait_until_due``), and
+the cascade aims ``LEAD`` (50 ms) early so that the broker's latency between
+levels is absorbed by that wait too.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from sdk._transport import (
 from sdk._wire import HEADER_DUE
 
 __all__ = [
+    "LEAD",
     "LEVELS",
     "MAX_DELAY",
     "UNIT",
@@ -63,6 +66,9 @@ log = logging.getLogger("burrow.delay")
 UNIT_MS = 125
 UNIT = UNIT_MS / 1000
 """The cascade's resolution in seconds; the worker waits out what is left below it."""
+LEAD = 0.05
+"""The cascade aims this much before the due time, so that the broker's own latency
+(a few ms per level, more on a busy node) is absorbed by the worker's final wait."""
 LEVELS = 31
 MAX_DELAY = ((1 << LEVELS) - 1) * UNIT
 """The longest delay, about 8.5 years."""
@@ -97,14 +103,14 @@ def strip_death_headers(headers: Headers) -> Headers:
 async def wait_until_due(headers: Headers) -> None:
     """Sleep until the ``x-burrow-due`` moment, if a delayed message arrived a little early.
 
-    The cascade delivers at most one unit (125 ms) before the due time by design,
-    so the wait is capped at one unit: a skewed clock between sender and worker
-    cannot hold a message longer than that.
+    The cascade delivers at most one unit plus its lead (175 ms) before the due
+    time by design, so the wait is capped there: a skewed clock between sender and
+    worker cannot hold a message longer than that.
     """
     due = headers.get(HEADER_DUE)
     if not isinstance(due, int | float) or isinstance(due, bool):
         return
-    wait = min(due / 1000 - time.time(), UNIT)
+    wait = min(due / 1000 - time.time(), UNIT + LEAD)
     if wait > 0:
         await asyncio.sleep(wait)
 
@@ -124,7 +130,7 @@ class DelayCascade:
 
     def units(self, seconds: float) -> int:
         """Whole units of the delay; the cascade never holds a message longer than asked."""
-        return min(int(seconds * 1000) // UNIT_MS, (1 << LEVELS) - 1)
+        return min(max(int(seconds * 1000), 0) // UNIT_MS, (1 << LEVELS) - 1)
 
     def routing_key(self, units: int, destination: str) -> str:
         bits = format(units, f"0{LEVELS}b")
@@ -199,7 +205,7 @@ class Delayer:
             return
         due = time.time() + delay
         message.headers[HEADER_DUE] = math.ceil(due * 1000)  # rounded up: never early
-        units = self.cascade.units(delay)
+        units = self.cascade.units(delay - LEAD)
         if units == 0:  # shorter than one unit: the worker waits it out
             await self._transport.publish(message)
         elif await self._use_plugin():
@@ -207,7 +213,7 @@ class Delayer:
         else:
             await self._prepare(units, message.routing_key, queue)
             # Declaring may have taken a while: count it as part of the delay.
-            units = self.cascade.units(max(due - time.time(), 0.0))
+            units = self.cascade.units(due - time.time() - LEAD)
             if units == 0:
                 await self._transport.publish(message)
                 return

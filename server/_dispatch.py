@@ -95,7 +95,7 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
-            await wait_until_due(delivery.headers)  # a delayed message may arrive up to 125 ms early
+            await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             await self._dispatch(delivery)
         except asyncio.CancelledError:
             # The worker gave up waiting for this handler at shutdown.
