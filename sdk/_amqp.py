@@ -56,6 +56,14 @@ def _mapped_errors(action: str) -> Iterator[None]:
         raise TopologyError(f"the broker found no such entity while {action}: {exc}") from exc
     except aiormq.exceptions.ChannelAccessRefused as exc:
         raise TopologyError(f"access refused while {action}: {exc}") from exc
+    except aiormq.exceptions.ConnectionInternalError as exc:
+        if "feature flag" not in str(exc):
+            raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
+        # e.g. quorum queues (the delay cascade) on a node upgraded without enabling its flags
+        raise TopologyError(
+            f"the broker refused {action} because a feature flag is disabled: {exc}; "
+            "enable it with `rabbitmqctl enable_feature_flag all`"
+        ) from exc
     except (
         aiormq.exceptions.AMQPError,
         aiormq.exceptions.ChannelInvalidStateError,

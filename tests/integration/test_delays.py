@@ -7,7 +7,7 @@ import itertools
 import random
 import time
 
-from sdk import Client, RetryPolicy, Service, Task
+from sdk import Client, RetryPolicy, Service, Task, Topology
 from server import Context, DeadLetter, DeadLetters, Worker
 from tests.conftest import Vhost
 
@@ -137,3 +137,19 @@ async def _wait_for_dead_letters(dead: DeadLetters) -> list[DeadLetter]:
             return found
         await asyncio.sleep(0.1)
     raise AssertionError("nothing reached the dead-letter queue")
+
+
+async def test_without_the_plugin_an_opt_in_falls_back_to_the_cascade(amqp_url: str) -> None:
+    handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        await handled.put(task.name)
+
+    topology = Topology(delays="plugin")
+    worker = Worker(amqp_url, topology=topology)
+    worker.bind(Ring, ring)
+    async with Client.connect(amqp_url, topology=topology) as client, worker:
+        await client.send(Ring(name="delayed"), delay=0.5)
+        await client.send(Ring(name="now"))  # the probe did not break the client's connection
+        assert await asyncio.wait_for(handled.get(), 10) == "now"
+        assert await asyncio.wait_for(handled.get(), 10) == "delayed"
