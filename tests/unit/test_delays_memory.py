@@ -213,3 +213,21 @@ async def test_the_contract_declares_the_retry_policy(broker: MemoryBroker, clie
         await settle()
     assert attempts == [1, 2]
     assert len(broker.messages("retried.dead")) == 1
+
+
+async def test_without_a_manual_clock_delays_run_in_real_time() -> None:
+    broker = MemoryBroker()
+    handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def run(task: Run, ctx: Context) -> None:
+        await handled.put(task.name)
+
+    worker = Worker(transport=broker.transport())
+    worker.bind(Run, run)
+    async with Client(broker.transport()) as client, worker:
+        await client.send(Run(name="soon"), delay=0.05)
+        assert [message.body for message in broker.delayed()] == [b'{"name":"soon"}']
+        assert await asyncio.wait_for(handled.get(), 5) == "soon"
+        assert broker.delayed() == []
+    with pytest.raises(ConfigurationError, match="ManualClock"):
+        broker.advance(1)
