@@ -240,12 +240,13 @@ class MemoryBroker:
             raise Unroutable(message.exchange, message.routing_key)
         self._scheduler.schedule(message, delay)
 
-    def _get(self, name: str) -> Delivery | None:
+    def _get(self, name: str) -> tuple[Delivery, _GetSettlement] | None:
         queue = self._queue(name)
         if not queue.messages:
             return None
         stored = queue.messages.popleft()
-        return _delivery(_GetSettlement(self, queue, stored), name, stored)
+        settlement = _GetSettlement(self, queue, stored)
+        return _delivery(settlement, name, stored), settlement
 
     def _put_back(self, queue: _Queue, stored: _Stored) -> None:
         """Return a message taken with ``get`` to its place, as RabbitMQ does."""
@@ -281,6 +282,15 @@ class _GetSettlement:
         stored = self._take()
         if requeue:
             self._broker._put_back(self._queue, stored)
+
+    @property
+    def unsettled(self) -> bool:
+        return self._stored is not None
+
+    def return_unsettled(self) -> None:
+        """What a closed channel does with a message taken by ``get`` and not settled."""
+        if self._stored is not None:
+            self._broker._put_back(self._queue, self._take())
 
 
 def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delivery:
@@ -320,6 +330,7 @@ class MemoryTransport(Transport):
         self.broker = broker
         self._open = False
         self._consumers: list[_Consumer] = []
+        self._gets: list[_GetSettlement] = []
 
     async def open(self) -> None:
         if self._open:
@@ -331,6 +342,9 @@ class MemoryTransport(Transport):
         for consumer in self._consumers:
             consumer.return_unsettled()
         self._consumers.clear()
+        for taken in self._gets:
+            taken.return_unsettled()
+        self._gets.clear()
 
     def _require_open(self) -> None:
         if not self._open:
@@ -354,7 +368,14 @@ class MemoryTransport(Transport):
     async def get(self, queue: str) -> Delivery | None:
         self._require_open()
         await asyncio.sleep(0)
-        return self.broker._get(queue)
+        found = self.broker._get(queue)
+        if found is None:
+            return None
+        delivery, settlement = found
+        if len(self._gets) >= 1024:  # forget settled ones, so that a long replay stays small
+            self._gets = [taken for taken in self._gets if taken.unsettled]
+        self._gets.append(settlement)
+        return delivery
 
     async def purge(self, queue: str) -> int:
         self._require_open()

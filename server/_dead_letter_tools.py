@@ -148,7 +148,11 @@ class DeadLetters:
                 if message_ids is not None and message_id not in message_ids:
                     held.append(delivery)
                     continue
-                await self._transport.publish(self._replay_copy(delivery))
+                try:
+                    await self._transport.publish(self._replay_copy(delivery))
+                except BaseException:
+                    held.append(delivery)  # not replayed: it stays a dead letter
+                    raise
                 await delivery.ack()
                 replayed += 1
                 if message_ids is not None and seen.issuperset(message_ids):

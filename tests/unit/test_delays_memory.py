@@ -8,7 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sdk import Client, ConfigurationError, ManualClock, MemoryBroker, OutgoingMessage, RetryPolicy, Service, Task
+from sdk import (
+    Client,
+    ConfigurationError,
+    ManualClock,
+    MemoryBroker,
+    OutgoingMessage,
+    RetryPolicy,
+    Service,
+    Task,
+    Topology,
+    TopologyError,
+)
 from sdk._wire import HEADER_ATTEMPT
 from server import Context, DeadLetters, Worker
 
@@ -231,3 +242,29 @@ async def test_without_a_manual_clock_delays_run_in_real_time() -> None:
         assert broker.delayed() == []
     with pytest.raises(ConfigurationError, match="ManualClock"):
         broker.advance(1)
+
+
+async def test_a_failed_replay_leaves_the_dead_letter_in_place(broker: MemoryBroker, client: Client) -> None:
+    await client.send(Run(name="declare"))  # declares jobs and jobs.dead
+    transport = broker.transport()
+    await transport.open()
+    await transport.publish(_dead("m0"))
+    await transport.close()
+    elsewhere = Topology(exchange="no-such-exchange")
+    async with DeadLetters(broker.transport(), jobs, topology=elsewhere) as dead:
+        with pytest.raises(TopologyError, match="no-such-exchange"):
+            await dead.replay()
+        assert [letter.message_id for letter in await dead.list()] == ["m0"]
+
+
+async def test_closing_returns_messages_taken_and_not_settled(broker: MemoryBroker, client: Client) -> None:
+    await client.send(Run(name="declare"))
+    transport = broker.transport()
+    await transport.open()
+    await transport.publish(_dead("m0"))
+    await transport.publish(_dead("m1"))
+    taken = await transport.get("jobs.dead")
+    assert taken is not None
+    assert not taken.redelivered
+    await transport.close()
+    assert [message.message_id for message in broker.messages("jobs.dead")] == ["m0", "m1"]
