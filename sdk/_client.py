@@ -136,6 +136,8 @@ class Client:
             ConnectionLost: the connection dropped before the confirm; the task
                 may or may not have been stored.
             ContractError: the task cannot be encoded.
+            ConfigurationError: both ``delay`` and ``at``, a naive ``at``, or a delay
+                outside 0 to about 8.5 years.
 
         If cancelled, the task may or may not have been published.
         """

@@ -85,8 +85,10 @@ def delay_seconds(delay: float | timedelta | None, at: datetime | None) -> float
     if at is not None:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ConfigurationError(f"at={at!r} has no time zone: pass an aware datetime, e.g. with tzinfo=UTC")
-        seconds = at.timestamp() - time.time()
-        return max(seconds, 0.0)  # a moment in the past means now
+        seconds = max(at.timestamp() - time.time(), 0.0)  # a moment in the past means now
+        if seconds > MAX_DELAY:
+            raise ConfigurationError(f"at={at.isoformat()} is more than {MAX_DELAY:.0f} s (about 8.5 years) away")
+        return seconds
     if delay is None:
         return 0.0
     seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

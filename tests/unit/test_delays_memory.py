@@ -97,6 +97,8 @@ async def test_at_is_a_moment_and_must_be_aware(broker: MemoryBroker, client: Cl
         await client.send(Run(name="x"), delay=1, at=datetime.now(UTC))
     with pytest.raises(ConfigurationError, match="between 0 and"):
         await client.send(Run(name="x"), delay=-1)
+    with pytest.raises(ConfigurationError, match=r"about 8\.5 years\) away"):
+        await client.send(Run(name="x"), at=datetime(2100, 1, 1, tzinfo=UTC))
     await client.send(Run(name="x"), at=datetime.now(UTC) + timedelta(days=2))
     assert len(broker.delayed()) == 1
     broker.advance(2 * 86400 + 1)
