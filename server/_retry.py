@@ -62,6 +62,7 @@ class Retrier:
                 type(error).__qualname__,
                 error,
                 delay,
+                exc_info=error,
             )
             await self._delayer.publish(
                 self._retry_copy(delivery, attempt, routing_key), delay=delay, queue=delivery.queue
@@ -75,6 +76,7 @@ class Retrier:
             attempt,
             type(error).__qualname__,
             error,
+            exc_info=error,
         )
         await dead_letter(
             self._transport,
