@@ -70,7 +70,7 @@ async def test_a_short_delay_sent_later_is_delivered_first(amqp_url: str) -> Non
         await client.send(Ring(name="sixty"), delay=60)
         await client.send(Ring(name="one"), delay=1)
         assert await asyncio.wait_for(handled.get(), 10) == "one"
-        # 60 s is 480 units of 125 ms: it waits in level 8 (32 s) first.
+        # 60 s is some 480 units of 125 ms: it waits in level 8 (32 s) first.
         assert await _ready_messages(amqp_url, "burrow.delay.08") == 1
         assert handled.empty()
 
