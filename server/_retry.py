@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 from sdk import Delivery, OutgoingMessage, RetryPolicy, Topology, Transport
 from sdk._delay import Delayer
@@ -97,7 +98,7 @@ class Retrier:
             routing_key=routing_key,
             body=delivery.body,
             type=delivery.type or "",
-            message_id=delivery.message_id or "",  # kept: handlers use it to be idempotent
+            message_id=delivery.message_id or uuid.uuid4().hex,  # kept: handlers use it to be idempotent
             content_type=delivery.content_type,
             headers=headers,
             timestamp=delivery.timestamp,
