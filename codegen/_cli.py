@@ -14,11 +14,13 @@ def build_parser() -> argparse.ArgumentParser:
     # where the command line joins the packages together.
     from codegen._commands import add_codegen_command
     from server._cli import add_worker_command
+    from server._dead_cli import add_dead_command
 
     parser = argparse.ArgumentParser(prog="burrow", description="Typed task and RPC services on RabbitMQ.")
     commands = parser.add_subparsers(title="commands", required=True)
     add_codegen_command(commands)
     add_worker_command(commands)
+    add_dead_command(commands)
     return parser
 
 

@@ -17,11 +17,13 @@ from sdk._errors import (
     Unroutable,
 )
 from sdk._memory import MemoryBroker, MemoryTransport
+from sdk._memory_delay import ManualClock
 from sdk._retry import RetryPolicy
 from sdk._topology import Topology
 from sdk._transport import (
     BindingSpec,
     Delivery,
+    ExchangeBindingSpec,
     ExchangeSpec,
     OutgoingMessage,
     QueueSpec,
@@ -49,7 +51,9 @@ __all__ = [
     "ContractError",
     "ContractInfo",
     "Delivery",
+    "ExchangeBindingSpec",
     "ExchangeSpec",
+    "ManualClock",
     "MemoryBroker",
     "MemoryTransport",
     "OutgoingMessage",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,16 @@ import pamqp.exceptions
 from pamqp.commands import Basic
 
 from sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
-from sdk._transport import Delivery, OnDelivery, OutgoingMessage, QueueSpec, Subscription, TopologySpec, Transport
+from sdk._transport import (
+    Delivery,
+    ExchangeSpec,
+    OnDelivery,
+    OutgoingMessage,
+    QueueSpec,
+    Subscription,
+    TopologySpec,
+    Transport,
+)
 
 __all__ = ["AmqpTransport"]
 
@@ -46,6 +56,14 @@ def _mapped_errors(action: str) -> Iterator[None]:
         raise TopologyError(f"the broker found no such entity while {action}: {exc}") from exc
     except aiormq.exceptions.ChannelAccessRefused as exc:
         raise TopologyError(f"access refused while {action}: {exc}") from exc
+    except aiormq.exceptions.ConnectionInternalError as exc:
+        if "feature flag" not in str(exc):
+            raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
+        # e.g. quorum queues (the delay cascade) on a node upgraded without enabling its flags
+        raise TopologyError(
+            f"the broker refused {action} because a feature flag is disabled: {exc}; "
+            "enable it with `rabbitmqctl enable_feature_flag all`"
+        ) from exc
     except (
         aiormq.exceptions.AMQPError,
         aiormq.exceptions.ChannelInvalidStateError,
@@ -82,6 +100,7 @@ class AmqpTransport(Transport):
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
+        self._get_channel: aio_pika.abc.AbstractChannel | None = None
 
     async def open(self) -> None:
         if self._connection is not None:
@@ -100,6 +119,7 @@ class AmqpTransport(Transport):
         if connection is None:
             return
         self._publish_channel = None
+        self._get_channel = None
         self._consume_channels.clear()
         with contextlib.suppress(Exception):
             await connection.close()
@@ -116,12 +136,17 @@ class AmqpTransport(Transport):
         with _mapped_errors("declaring the topology"):
             async with connection.channel(publisher_confirms=False) as channel:
                 for exchange in topology.exchanges:
-                    await channel.declare_exchange(exchange.name, exchange.type, durable=exchange.durable)
+                    await channel.declare_exchange(
+                        exchange.name, exchange.type, durable=exchange.durable, arguments=dict(exchange.arguments)
+                    )
                 for queue in topology.queues:
                     await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
                 for binding in topology.bindings:
                     raw = await channel.get_underlay_channel()
                     await raw.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+                for link in topology.exchange_bindings:
+                    raw = await channel.get_underlay_channel()
+                    await raw.exchange_bind(link.destination, link.source, routing_key=link.routing_key)
 
     async def publish(self, message: OutgoingMessage) -> None:
         if self._publish_channel is None:
@@ -147,7 +172,7 @@ class AmqpTransport(Transport):
                 exchange=message.exchange,
                 routing_key=message.routing_key,
                 properties=properties,
-                mandatory=True,
+                mandatory=message.mandatory,
             )
 
     async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
@@ -163,6 +188,49 @@ class AmqpTransport(Transport):
             tag = await amqp_queue.consume(on_message)
         self._consume_channels.append(channel)
         return _AmqpSubscription(channel, amqp_queue, tag)
+
+    async def get(self, queue: str) -> Delivery | None:
+        connection = self._require_connection()
+        with _mapped_errors(f"reading {queue}"):
+            # One channel holds every unsettled get, so that a lister can take
+            # several messages before putting them all back in order.
+            if self._get_channel is None or self._get_channel.is_closed:
+                self._get_channel = await connection.channel(publisher_confirms=False)
+            amqp_queue = await self._get_channel.get_queue(queue, ensure=True)
+            message = await amqp_queue.get(no_ack=False, fail=False)
+        return None if message is None else _delivery(queue, message)
+
+    async def purge(self, queue: str) -> int:
+        connection = self._require_connection()
+        with _mapped_errors(f"purging {queue}"):
+            async with connection.channel(publisher_confirms=False) as channel:
+                amqp_queue = await channel.get_queue(queue, ensure=True)
+                result = await amqp_queue.purge()
+        return int(getattr(result, "message_count", 0) or 0)
+
+    async def supports_exchange(self, exchange: ExchangeSpec) -> bool:
+        """Whether the broker accepts an exchange of this type (e.g. a plugin's).
+
+        Declaring an unknown exchange type closes the whole connection, so the
+        probe runs on a throw-away connection and declares a temporary name.
+        """
+        probe = f"burrow.probe.{uuid.uuid4().hex}"
+        try:
+            connection = await aio_pika.connect(self.url, client_properties={"connection_name": "burrow-probe"})
+        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            raise TransportError(f"cannot connect to RabbitMQ at {_redacted(self.url)}: {exc}") from exc
+        try:
+            channel = await connection.channel(publisher_confirms=False)
+            found = await channel.declare_exchange(
+                probe, exchange.type, durable=False, auto_delete=True, arguments=dict(exchange.arguments)
+            )
+            await found.delete()
+            return True
+        except (aiormq.exceptions.AMQPError, pamqp.exceptions.PAMQPException, ConnectionError, OSError):
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
 
 
 def _delivery(queue: str, message: aio_pika.abc.AbstractIncomingMessage) -> Delivery:

@@ -14,6 +14,7 @@ from typing import Self, TypeVar
 from sdk._amqp import AmqpTransport
 from sdk._codec import JSON, encode
 from sdk._contract import Call, Service, Task, contract_info
+from sdk._delay import Delayer, delay_seconds
 from sdk._errors import ClientStateError, ConfigurationError
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
@@ -65,6 +66,7 @@ class Client:
         # One declaration per service, shared by the sends that race to make it.
         self._declaring: dict[str, asyncio.Future[None]] = {}
         self._ready: set[str] = set()
+        self._delayer = Delayer(transport, self._topology)
 
     @classmethod
     def connect(
@@ -125,6 +127,7 @@ class Client:
 
         Args:
             delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.
+                Delays are durable and held by the broker (docs/delays.md).
             at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
 
         Raises:
@@ -133,15 +136,16 @@ class Client:
             ConnectionLost: the connection dropped before the confirm; the task
                 may or may not have been stored.
             ContractError: the task cannot be encoded.
+            ConfigurationError: both ``delay`` and ``at``, a naive ``at``, or a delay
+                outside 0 to about 8.5 years.
 
         If cancelled, the task may or may not have been published.
         """
         info = contract_info(task)
         if info.kind != "task":
             raise ConfigurationError(f"{info.wire_name} is a call: use client.call(...)")
-        if delay is not None or at is not None:
-            raise NotImplementedError("delayed sends are not implemented yet")
-        await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task)
+        seconds = delay_seconds(delay, at)
+        await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task, seconds, info.queue)
 
     async def send_many(self, tasks: Iterable[Task]) -> None:
         """Send tasks with their confirms pipelined; return once all are confirmed.
@@ -169,7 +173,16 @@ class Client:
         """
         raise NotImplementedError("calls are not implemented yet")
 
-    async def _publish(self, service: Service, type_: str, routing_key: str, fingerprint: str, payload: Task) -> None:
+    async def _publish(
+        self,
+        service: Service,
+        type_: str,
+        routing_key: str,
+        fingerprint: str,
+        payload: Task,
+        delay: float = 0.0,
+        queue: str = "",
+    ) -> None:
         if self._state is not ClientState.OPEN:
             raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
         if self._declare_topology and service.name not in self._ready:
@@ -185,6 +198,9 @@ class Client:
             timestamp=int(time.time()),
             app_id=self._app_id,
         )
+        if delay > 0:
+            await self._delayer.publish(message, delay=delay, queue=queue)
+            return
         await self._transport.publish(message)
 
     async def _declare(self, service: Service) -> None:

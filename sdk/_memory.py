@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdk._errors import ClientStateError, TopologyError, Unroutable
+from sdk._memory_delay import DelayScheduler, ManualClock
 from sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -35,11 +36,12 @@ __all__ = ["MemoryBroker", "MemoryTransport"]
 class _Stored:
     """A message sitting in a queue."""
 
-    __slots__ = ("message", "redelivered")
+    __slots__ = ("message", "redelivered", "seq")
 
-    def __init__(self, message: OutgoingMessage, *, redelivered: bool = False) -> None:
+    def __init__(self, message: OutgoingMessage, *, redelivered: bool = False, seq: int = 0) -> None:
         self.message = message
         self.redelivered = redelivered
+        self.seq = seq  # arrival order, so that a requeued basic.get goes back to its place
 
 
 class _Queue:
@@ -136,16 +138,35 @@ class _Consumer(Subscription):
 class MemoryBroker:
     """An in-process stand-in for one RabbitMQ vhost.
 
+    Args:
+        clock: a ``ManualClock`` makes delayed messages wait until ``advance()``
+            moves time past their due time; by default they wait in real time.
+
     Attributes:
         published: every message the broker accepted, in order; handy for asserting
             on what a test sent.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: ManualClock | None = None) -> None:
         self._exchanges: dict[str, ExchangeSpec] = {}
         self._bindings: dict[str, dict[str, set[str]]] = {}  # exchange -> routing key -> queues
+        self._exchange_bindings: set[tuple[str, str, str]] = set()
         self._queues: dict[str, _Queue] = {}
+        self._arrivals = itertools.count(1)
+        self._scheduler = DelayScheduler(self._publish, clock)
         self.published: list[OutgoingMessage] = []
+
+    def advance(self, seconds: float) -> int:
+        """Move the manual clock forward; delayed messages now due are delivered in due order.
+
+        Returns how many were released. Raises ``ConfigurationError`` unless the
+        broker was made with ``clock=ManualClock()``.
+        """
+        return self._scheduler.advance(seconds)
+
+    def delayed(self) -> list[OutgoingMessage]:
+        """Delayed messages (sends with ``delay``/``at`` and retries) not yet due, soonest first."""
+        return self._scheduler.pending()
 
     def transport(self) -> MemoryTransport:
         """A new connection to this broker."""
@@ -190,6 +211,11 @@ class MemoryBroker:
                 raise TopologyError(f"no exchange {binding.exchange!r} to bind {binding.queue!r} to")
             self._queue(binding.queue)
             self._bindings.setdefault(binding.exchange, {}).setdefault(binding.routing_key, set()).add(binding.queue)
+        for link in topology.exchange_bindings:
+            for name in (link.source, link.destination):
+                if name not in self._exchanges:
+                    raise TopologyError(f"no exchange {name!r} to bind (NOT_FOUND on RabbitMQ)")
+            self._exchange_bindings.add((link.destination, link.source, link.routing_key))
 
     def _route(self, message: OutgoingMessage) -> list[_Queue]:
         if message.exchange == "":
@@ -206,8 +232,28 @@ class MemoryBroker:
             raise Unroutable(message.exchange, message.routing_key)
         self.published.append(message)
         for queue in queues:
-            queue.messages.append(_Stored(message))
+            queue.messages.append(_Stored(message, seq=next(self._arrivals)))
             self._pump(queue)
+
+    def _schedule(self, message: OutgoingMessage, delay: float) -> None:
+        if not self._route(message):  # refuse it now, as the cascade's client would
+            raise Unroutable(message.exchange, message.routing_key)
+        self._scheduler.schedule(message, delay)
+
+    def _get(self, name: str) -> tuple[Delivery, _GetSettlement] | None:
+        queue = self._queue(name)
+        if not queue.messages:
+            return None
+        stored = queue.messages.popleft()
+        settlement = _GetSettlement(self, queue, stored)
+        return _delivery(settlement, name, stored), settlement
+
+    def _put_back(self, queue: _Queue, stored: _Stored) -> None:
+        """Return a message taken with ``get`` to its place, as RabbitMQ does."""
+        stored.redelivered = True
+        index = next((i for i, other in enumerate(queue.messages) if other.seq > stored.seq), len(queue.messages))
+        queue.messages.insert(index, stored)
+        self._pump(queue)
 
     def _pump(self, queue: _Queue) -> None:
         while queue.messages:
@@ -215,6 +261,57 @@ class MemoryBroker:
             if consumer is None:
                 return
             consumer.deliver(queue.messages.popleft())
+
+
+class _GetSettlement:
+    def __init__(self, broker: MemoryBroker, queue: _Queue, stored: _Stored) -> None:
+        self._broker = broker
+        self._queue = queue
+        self._stored: _Stored | None = stored
+
+    def _take(self) -> _Stored:
+        stored, self._stored = self._stored, None
+        if stored is None:
+            raise ClientStateError(f"this message from {self._queue.spec.name} was already settled")
+        return stored
+
+    async def ack(self, multiple: bool = False) -> None:
+        self._take()
+
+    async def reject(self, requeue: bool = False) -> None:
+        stored = self._take()
+        if requeue:
+            self._broker._put_back(self._queue, stored)
+
+    @property
+    def unsettled(self) -> bool:
+        return self._stored is not None
+
+    def return_unsettled(self) -> None:
+        """What a closed channel does with a message taken by ``get`` and not settled."""
+        if self._stored is not None:
+            self._broker._put_back(self._queue, self._take())
+
+
+def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delivery:
+    message = stored.message
+    return Delivery(
+        settlement=settlement,
+        queue=queue,
+        body=message.body,
+        exchange=message.exchange,
+        routing_key=message.routing_key,
+        type=message.type,
+        message_id=message.message_id,
+        content_type=message.content_type,
+        headers=dict(message.headers),
+        timestamp=message.timestamp,
+        app_id=message.app_id,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        expiration=message.expiration,
+        redelivered=stored.redelivered,
+    )
 
 
 def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:
@@ -233,6 +330,7 @@ class MemoryTransport(Transport):
         self.broker = broker
         self._open = False
         self._consumers: list[_Consumer] = []
+        self._gets: list[_GetSettlement] = []
 
     async def open(self) -> None:
         if self._open:
@@ -244,6 +342,9 @@ class MemoryTransport(Transport):
         for consumer in self._consumers:
             consumer.return_unsettled()
         self._consumers.clear()
+        for taken in self._gets:
+            taken.return_unsettled()
+        self._gets.clear()
 
     def _require_open(self) -> None:
         if not self._open:
@@ -257,6 +358,28 @@ class MemoryTransport(Transport):
         self._require_open()
         await asyncio.sleep(0)  # a publish is never synchronous on a real broker either
         self.broker._publish(message)
+
+    async def publish_delayed(self, message: OutgoingMessage, delay: float) -> None:
+        """Publish ``message`` to be delivered ``delay`` seconds from now on the broker's clock."""
+        self._require_open()
+        await asyncio.sleep(0)
+        self.broker._schedule(message, delay)
+
+    async def get(self, queue: str) -> Delivery | None:
+        self._require_open()
+        await asyncio.sleep(0)
+        found = self.broker._get(queue)
+        if found is None:
+            return None
+        delivery, settlement = found
+        if len(self._gets) >= 1024:  # forget settled ones, so that a long replay stays small
+            self._gets = [taken for taken in self._gets if taken.unsettled]
+        self._gets.append(settlement)
+        return delivery
+
+    async def purge(self, queue: str) -> int:
+        self._require_open()
+        return self.broker.purge(queue)
 
     async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
         self._require_open()

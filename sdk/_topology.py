@@ -7,7 +7,7 @@ both declare each queue with identical arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sdk._contract import Service
 from sdk._transport import BindingSpec, ExchangeSpec, QueueSpec, QueueType, TopologySpec
@@ -23,10 +23,14 @@ class Topology:
     Args:
         exchange: the direct exchange every contract is routed through.
         queue_type: ``"classic"`` (a single node) or ``"quorum"`` (replicated, for clusters).
+        delays: ``"cascade"`` (default, no plugin) or ``"plugin"`` to use RabbitMQ's
+            delayed-message plugin where the broker has it (the cascade otherwise);
+            see docs/delays.md.
     """
 
     exchange: str = DEFAULT_EXCHANGE
     queue_type: QueueType = "classic"
+    delays: Literal["cascade", "plugin"] = "cascade"
 
     def queue(self, name: str) -> QueueSpec:
         # Classic queues are declared without x-queue-type so that queues made

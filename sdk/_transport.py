@@ -17,6 +17,7 @@ from sdk._codec import JSON
 __all__ = [
     "BindingSpec",
     "Delivery",
+    "ExchangeBindingSpec",
     "ExchangeSpec",
     "Headers",
     "OutgoingMessage",
@@ -49,6 +50,7 @@ class OutgoingMessage:
     reply_to: str | None = None
     expiration: int | None = None
     persistent: bool = True
+    mandatory: bool = True  # off only where the broker cannot route at publish time (delayed-message plugin)
 
 
 class Settlement(Protocol):
@@ -131,8 +133,9 @@ QueueType = Literal["classic", "quorum"]
 @dataclass(frozen=True, slots=True)
 class ExchangeSpec:
     name: str
-    type: Literal["direct", "topic", "fanout", "headers"] = "direct"
+    type: Literal["direct", "topic", "fanout", "headers", "x-delayed-message"] = "direct"
     durable: bool = True
+    arguments: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +155,20 @@ class BindingSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeBindingSpec:
+    """Messages published to ``source`` that match ``routing_key`` also go to ``destination``."""
+
+    destination: str
+    source: str
+    routing_key: str
+
+
+@dataclass(frozen=True, slots=True)
 class TopologySpec:
     exchanges: tuple[ExchangeSpec, ...] = ()
     queues: tuple[QueueSpec, ...] = ()
     bindings: tuple[BindingSpec, ...] = ()
+    exchange_bindings: tuple[ExchangeBindingSpec, ...] = ()
 
 
 OnDelivery = Callable[[Delivery], Coroutine[Any, Any, None]]
@@ -204,3 +217,18 @@ class Transport(abc.ABC):
         ``on_delivery`` runs concurrently for up to ``prefetch`` deliveries and
         must settle each of them.
         """
+
+    # -- reading a queue without consuming it (dead-letter tools) --
+
+    @abc.abstractmethod
+    async def get(self, queue: str) -> Delivery | None:
+        """Take the message at the head of ``queue`` (AMQP ``basic.get``), or None when it is empty.
+
+        The delivery must be settled: ``ack`` removes it, ``reject(requeue=True)``
+        puts it back in its place, marked redelivered. Raises ``TopologyError``
+        when the queue does not exist.
+        """
+
+    @abc.abstractmethod
+    async def purge(self, queue: str) -> int:
+        """Remove every ready message of ``queue``; return how many there were."""

@@ -11,10 +11,12 @@ __all__ = [
     "HEADER_CONTRACT",
     "HEADER_DEAD_REASON",
     "HEADER_DEADLINE",
+    "HEADER_DUE",
     "HEADER_ERROR_MESSAGE",
     "HEADER_ERROR_TYPE",
     "HEADER_FAILED_AT",
     "HEADER_FINGERPRINT",
+    "HEADER_FIRST_FAILED_AT",
     "HEADER_ORIGINAL_EXCHANGE",
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
@@ -29,13 +31,15 @@ HEADER_PROTOCOL = "x-burrow-protocol"
 HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
+HEADER_DUE = "x-burrow-due"  # epoch milliseconds before which a delayed message must not be handled
 
 # Set on a message moved to a dead-letter queue.
 HEADER_DEAD_REASON = "x-burrow-dead-reason"  # one of server.DeadReason's values
 HEADER_CONTRACT = "x-burrow-contract"
 HEADER_ERROR_TYPE = "x-burrow-error-type"
 HEADER_ERROR_MESSAGE = "x-burrow-error-message"
-HEADER_FAILED_AT = "x-burrow-failed-at"  # epoch milliseconds
+HEADER_FAILED_AT = "x-burrow-failed-at"  # epoch milliseconds (the last failure)
+HEADER_FIRST_FAILED_AT = "x-burrow-first-failed-at"  # epoch milliseconds; kept across retries
 HEADER_ORIGINAL_EXCHANGE = "x-burrow-original-exchange"
 HEADER_ORIGINAL_ROUTING_KEY = "x-burrow-original-routing-key"
 HEADER_ORIGINAL_QUEUE = "x-burrow-original-queue"

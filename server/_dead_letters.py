@@ -13,11 +13,13 @@ import uuid
 
 from sdk import Delivery, OutgoingMessage, Transport
 from sdk._wire import (
+    HEADER_ATTEMPT,
     HEADER_CONTRACT,
     HEADER_DEAD_REASON,
     HEADER_ERROR_MESSAGE,
     HEADER_ERROR_TYPE,
     HEADER_FAILED_AT,
+    HEADER_FIRST_FAILED_AT,
     HEADER_ORIGINAL_EXCHANGE,
     HEADER_ORIGINAL_QUEUE,
     HEADER_ORIGINAL_ROUTING_KEY,
@@ -34,7 +36,7 @@ class DeadReason(enum.StrEnum):
 
     UNDECODABLE = "undecodable"  # the body does not decode into its contract
     UNKNOWN_CONTRACT = "unknown-contract"  # the message names no contract this worker serves
-    HANDLER_FAILED = "handler-failed"  # the handler raised
+    HANDLER_FAILED = "handler-failed"  # the handler raised and its retry policy gives up
 
 
 async def dead_letter(
@@ -45,16 +47,24 @@ async def dead_letter(
     reason: DeadReason,
     error_type: str,
     error_message: str,
+    attempt: int = 1,
 ) -> None:
-    """Publish a copy of ``delivery`` to ``queue`` with the reason, then ack the original."""
+    """Publish a copy of ``delivery`` to ``queue`` with the reason, then ack the original.
+
+    ``attempt`` is the number of attempts made; the first failure time comes from
+    the retries before (``x-burrow-first-failed-at``), or is now.
+    """
     headers = dict(delivery.headers)
+    now = int(time.time() * 1000)
+    headers.setdefault(HEADER_FIRST_FAILED_AT, now)
     headers.update(
         {
+            HEADER_ATTEMPT: attempt,
             HEADER_DEAD_REASON: reason.value,
             HEADER_CONTRACT: delivery.type or "",
             HEADER_ERROR_TYPE: error_type,
             HEADER_ERROR_MESSAGE: error_message[:_MAX_ERROR_MESSAGE],
-            HEADER_FAILED_AT: int(time.time() * 1000),
+            HEADER_FAILED_AT: now,
             HEADER_ORIGINAL_EXCHANGE: delivery.exchange,
             HEADER_ORIGINAL_ROUTING_KEY: delivery.routing_key,
             HEADER_ORIGINAL_QUEUE: delivery.queue,

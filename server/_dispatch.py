@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
-from sdk import ContractError, ContractInfo, Delivery, Transport
-from sdk._wire import HEADER_ATTEMPT
+from sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport
+from sdk._delay import wait_until_due
+from sdk._retry import NO_RETRY
 from server._context import Context
 from server._dead_letters import DeadReason, dead_letter
+from server._retry import Retrier, attempt_of
 
 __all__ = ["Binding", "Dispatcher"]
 
@@ -31,14 +33,19 @@ _REQUEUE_PAUSE = 1.0
 
 
 class Binding:
-    """A contract and the function that implements it."""
+    """A contract, the function that implements it, and its retry policy.
 
-    __slots__ = ("handler", "info", "is_async")
+    ``retry`` overrides the contract's own policy; with neither, a failure
+    dead-letters at once.
+    """
 
-    def __init__(self, info: ContractInfo, handler: Callable[..., Any]) -> None:
+    __slots__ = ("handler", "info", "is_async", "retry")
+
+    def __init__(self, info: ContractInfo, handler: Callable[..., Any], retry: RetryPolicy | None = None) -> None:
         self.info = info
         self.handler = handler
         self.is_async = _is_async(handler)
+        self.retry = retry or info.retry or NO_RETRY
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:
@@ -57,6 +64,7 @@ class Dispatcher:
         executor: runs synchronous handlers off the event loop.
         in_flight: the worker's set of running dispatches, for graceful shutdown.
         accepting: returns False once the worker is stopping.
+        retrier: re-publishes failed messages for a later attempt (retry policies).
     """
 
     def __init__(
@@ -68,6 +76,7 @@ class Dispatcher:
         executor: Executor | None,
         in_flight: set[asyncio.Task[Any]],
         accepting: Callable[[], bool],
+        retrier: Retrier | None = None,
     ) -> None:
         self._transport = transport
         self._bindings = bindings
@@ -75,6 +84,7 @@ class Dispatcher:
         self._executor = executor
         self._in_flight = in_flight
         self._accepting = accepting
+        self._retrier = retrier or Retrier(transport, Topology())
 
     async def __call__(self, delivery: Delivery) -> None:
         if not self._accepting():
@@ -85,6 +95,7 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
+            await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             await self._dispatch(delivery)
         except asyncio.CancelledError:
             # The worker gave up waiting for this handler at shutdown.
@@ -114,7 +125,7 @@ class Dispatcher:
         context = Context(
             message_id=delivery.message_id or "",
             contract=info.wire_name,
-            attempt=_attempt(delivery),
+            attempt=attempt_of(delivery),
             redelivered=delivery.redelivered,
             app_id=delivery.app_id,
             sent_at=delivery.timestamp,
@@ -123,8 +134,13 @@ class Dispatcher:
         try:
             await self._run(binding, message, context)
         except Exception as exc:
-            log.exception("%s handler failed for message %s; dead-lettering it", info.wire_name, delivery.message_id)
-            await self._dead_letter(delivery, DeadReason.HANDLER_FAILED, exc)
+            await self._retrier.failed(
+                delivery,
+                exc,
+                policy=binding.retry,
+                routing_key=info.routing_key,
+                dead_letter_queue=self._dead_letter_queue,
+            )
             return
         await delivery.ack()
 
@@ -158,11 +174,6 @@ class Dispatcher:
             error_type=type(exc).__qualname__,
             error_message=str(exc),
         )
-
-
-def _attempt(delivery: Delivery) -> int:
-    value = delivery.headers.get(HEADER_ATTEMPT, 1)
-    return value if isinstance(value, int) and value > 0 else 1
 
 
 async def _settle_quietly(settling: Awaitable[None]) -> None:

@@ -22,8 +22,10 @@ from sdk import (
     Transport,
     contract_info,
 )
+from sdk._retry import RetryPolicy
 from server._context import Context
 from server._dispatch import Binding, Dispatcher
+from server._retry import Retrier
 
 __all__ = ["Handler", "Worker", "WorkerState"]
 
@@ -93,11 +95,14 @@ class Worker:
     def state(self) -> WorkerState:
         return self._state
 
-    def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R]) -> None:
+    def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R], *, retry: RetryPolicy | None = None) -> None:
         """Serve ``contract`` with ``handler``.
 
         The type checker verifies that the handler takes this contract and
         returns its result type (``None`` for a task).
+
+        Args:
+            retry: how a failing handler is retried, overriding the contract's policy.
         """
         if self._state is not WorkerState.IDLE:
             raise ClientStateError("bind handlers before the worker starts")
@@ -106,7 +111,7 @@ class Worker:
             raise ConfigurationError(f"{info.wire_name} is already bound to {self._bindings[info.wire_name].handler!r}")
         if not callable(handler):
             raise ConfigurationError(f"the handler for {info.wire_name} is not callable: {handler!r}")
-        self._bindings[info.wire_name] = Binding(info, handler)
+        self._bindings[info.wire_name] = Binding(info, handler, retry)
 
     @property
     def services(self) -> list[Service]:
@@ -150,6 +155,7 @@ class Worker:
         log.info("worker %s serving %s", self.name, ", ".join(sorted(self._bindings)))
 
     async def _consume_all(self, transport: Transport) -> None:
+        retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
         for service in self.services:
             await transport.declare(self.topology.service(service))
             for queue in service.queues:
@@ -164,6 +170,7 @@ class Worker:
                     executor=self._executor,
                     in_flight=self._in_flight,
                     accepting=self._accepting,
+                    retrier=retrier,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency

@@ -1,0 +1,164 @@
+"""Delayed tasks, retries and dead-letter tools on a real RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+
+import aio_pika
+
+from sdk import Client, RetryPolicy, Service, Task, Topology
+from server import Context, DeadLetter, DeadLetters, Worker
+
+timers = Service("timers")
+
+
+@timers.task("ring")
+class Ring(Task, frozen=True, kw_only=True):
+    name: str
+
+
+class Flaky(Exception):
+    pass
+
+
+async def test_random_delays_are_delivered_once_never_early_and_on_time(amqp_url: str) -> None:
+    count = 1000
+    rng = random.Random(1)
+    due: dict[str, float] = {}
+    lateness: dict[str, list[float]] = {}
+    all_in = asyncio.Event()
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        lateness.setdefault(task.name, []).append(time.time() - due[task.name])
+        if len(lateness) == count:
+            all_in.set()
+
+    async def send(client: Client, name: str) -> None:
+        delay = rng.uniform(0.1, 20)
+        due[name] = time.time() + delay
+        await client.send(Ring(name=name), delay=delay)
+
+    worker = Worker(amqp_url)
+    worker.bind(Ring, ring)
+    async with Client.connect(amqp_url) as client, worker:
+        # In batches, as a service sends: a burst of 1,000 at once would queue at
+        # the broker for longer than the precision being measured.
+        for start in range(0, count, 25):
+            await asyncio.gather(*(send(client, f"t{index}") for index in range(start, start + 25)))
+            await asyncio.sleep(0.02)
+        await asyncio.wait_for(all_in.wait(), 60)
+        await asyncio.sleep(0.5)  # time for a duplicate to show up, if there were one
+    assert sorted(len(times) for times in lateness.values()) == [1] * count
+    late = sorted(times[0] for times in lateness.values())
+    assert late[0] >= 0, f"a task ran {-late[0] * 1000:.1f} ms early"
+    p99 = late[int(count * 0.99) - 1]
+    assert p99 <= 0.050, f"lateness p99 {p99 * 1000:.1f} ms, p50 {late[count // 2] * 1000:.1f} ms"
+
+
+async def test_a_short_delay_sent_later_is_delivered_first(amqp_url: str) -> None:
+    handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        await handled.put(task.name)
+
+    worker = Worker(amqp_url)
+    worker.bind(Ring, ring)
+    async with Client.connect(amqp_url) as client, worker:
+        await client.send(Ring(name="sixty"), delay=60)
+        await client.send(Ring(name="one"), delay=1)
+        assert await asyncio.wait_for(handled.get(), 10) == "one"
+        # 60 s is some 480 units of 125 ms: it waits in level 8 (32 s) first.
+        assert await _ready_messages(amqp_url, "burrow.delay.08") == 1
+        assert handled.empty()
+
+
+async def _ready_messages(url: str, queue: str) -> int:
+    """The queue's ready messages, as the broker counts them now (a passive declare)."""
+    async with await aio_pika.connect(url) as connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        count = declared.declaration_result.message_count
+        return int(count or 0)
+
+
+async def test_a_flaky_handler_runs_three_times_spaced_by_the_backoff(amqp_url: str) -> None:
+    # The second retry passes the cascade levels the first one used: this also
+    # proves that x-death headers are stripped (the broker drops a cycling message).
+    runs: list[tuple[int, str, float]] = []
+    done = asyncio.Event()
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        runs.append((ctx.attempt, ctx.message_id, time.monotonic()))
+        if ctx.attempt < 3:
+            raise Flaky(f"attempt {ctx.attempt}")
+        done.set()
+
+    worker = Worker(amqp_url)
+    worker.bind(Ring, ring, retry=RetryPolicy(attempts=4, backoff=0.5, multiplier=2, jitter=0))
+    async with Client.connect(amqp_url) as client, worker:
+        await client.send(Ring(name="flaky"))
+        await asyncio.wait_for(done.wait(), 20)
+        await asyncio.sleep(0.3)
+    assert [attempt for attempt, _, _ in runs] == [1, 2, 3]
+    assert len({message_id for _, message_id, _ in runs}) == 1
+    gaps = [later - earlier for (_, _, earlier), (_, _, later) in itertools.pairwise(runs)]
+    assert 0.5 <= gaps[0] < 0.5 + 1.0
+    assert 1.0 <= gaps[1] < 1.0 + 1.0
+
+
+async def test_exhausted_retries_dead_letter_and_replay_runs_again(amqp_url: str) -> None:
+    runs: asyncio.Queue[int] = asyncio.Queue()
+    broken = True
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        await runs.put(ctx.attempt)
+        if broken:
+            raise Flaky("still broken")
+
+    worker = Worker(amqp_url)
+    worker.bind(Ring, ring, retry=RetryPolicy(attempts=3, backoff=0.2, jitter=0))
+    async with Client.connect(amqp_url) as client, worker, DeadLetters.connect(amqp_url, timers) as dead:
+        await client.send(Ring(name="doomed"))
+        assert [await asyncio.wait_for(runs.get(), 10) for _ in range(3)] == [1, 2, 3]
+        letters = await _wait_for_dead_letters(dead)
+        (letter,) = letters
+        assert (letter.reason, letter.attempts) == ("handler-failed", 3)
+        assert (letter.error_type, letter.error_message) == ("Flaky", "still broken")
+        assert letter.message == Ring(name="doomed")
+        assert letter.first_failed_at is not None
+        assert letter.failed_at is not None
+        assert letter.failed_at - letter.first_failed_at >= 400  # two backoffs of 0.2 s and 0.4 s
+        assert [again.message_id for again in await dead.list()] == [letter.message_id]  # still there
+
+        broken = False
+        assert await dead.replay() == 1
+        assert await asyncio.wait_for(runs.get(), 10) == 1
+        assert await dead.list() == []
+
+
+async def _wait_for_dead_letters(dead: DeadLetters) -> list[DeadLetter]:
+    for _ in range(50):
+        found = await dead.list()
+        if found:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError("nothing reached the dead-letter queue")
+
+
+async def test_without_the_plugin_an_opt_in_falls_back_to_the_cascade(amqp_url: str) -> None:
+    handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def ring(task: Ring, ctx: Context) -> None:
+        await handled.put(task.name)
+
+    topology = Topology(delays="plugin")
+    worker = Worker(amqp_url, topology=topology)
+    worker.bind(Ring, ring)
+    async with Client.connect(amqp_url, topology=topology) as client, worker:
+        await client.send(Ring(name="delayed"), delay=0.5)
+        await client.send(Ring(name="now"))  # the probe did not break the client's connection
+        assert await asyncio.wait_for(handled.get(), 10) == "now"
+        assert await asyncio.wait_for(handled.get(), 10) == "delayed"
