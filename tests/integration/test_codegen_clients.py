@@ -88,7 +88,6 @@ async def test_billing_calls_cleanup_without_importing_contracts(amqp_url: str, 
     assert not (cleanup.root / "b.txt").exists()
 
 
-@pending_feature
 async def test_billing_deletes_later_with_a_durable_delay(amqp_url: str, cleanup: ObservedCleanup) -> None:
     async with from_lock.Client.connect(amqp_url) as client:
         await billing.expire_download(client, "c.txt", after=0.5)
