@@ -33,13 +33,14 @@ class Published(BaseModel):
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Client]]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with Client.connect(broker_url(), app_id="cleanup-example") as client:
-        yield {"client": client}  # lifespan state: every request sees it as request.state.client
+        app.state.client = client
+        yield
 
 
 def get_client(request: Request) -> Client:
-    client: Client = request.state.client
+    client: Client = request.app.state.client
     return client
 
 
