@@ -145,33 +145,46 @@ def wait_until_deleted(directory: Path, worker: Child) -> None:
         time.sleep(0.02)
 
 
-def run(url: str, temp_dir: Path) -> None:
-    env = {**os.environ, "BURROW_URL": url, "CLEANUP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1"}
+def start_worker(env: dict[str, str], children: list[Child]) -> Child:
     burrow = str(Path(sys.executable).with_name("burrow"))
-    port = free_port()
-    children: list[Child] = []
-    try:
-        worker = Child("worker", [burrow, "worker", "examples.cleanup.worker:worker"], env)
-        children.append(worker)
-        worker.wait_for_line("serving", STARTUP_TIMEOUT)
-        app_argv = [sys.executable, "-m", "uvicorn", "examples.cleanup.app:app", "--port", str(port)]
-        app = Child("app", [*app_argv, "--host", "127.0.0.1", "--log-level", "info"], env)
-        children.append(app)
-        wait_for_http(f"http://127.0.0.1:{port}/openapi.json", app)
-        say(f"worker and app are up; POST http://127.0.0.1:{port}/files")
+    worker = Child("worker", [burrow, "worker", "examples.cleanup.worker:worker"], env)
+    children.append(worker)  # before waiting: a worker that never gets ready is stopped too
+    worker.wait_for_line("serving", STARTUP_TIMEOUT)
+    return worker
 
-        started = time.perf_counter()
-        answer = post_json(f"http://127.0.0.1:{port}/files")
-        published = time.perf_counter()
-        directory = Path(answer["directory"])
-        wait_until_deleted(directory, worker)
-        deleted = time.perf_counter()
-    finally:
-        statuses = {child.name: child.stop() for child in reversed(children)}
+
+def start_app(env: dict[str, str], port: int, children: list[Child]) -> Child:
+    argv = [sys.executable, "-m", "uvicorn", "examples.cleanup.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    app = Child("app", argv, env)
+    children.append(app)
+    wait_for_http(f"http://127.0.0.1:{port}/openapi.json", app)
+    return app
+
+
+def stop(children: list[Child]) -> None:
+    """Stop the app before the worker, and fail unless both exit cleanly."""
+    statuses = {child.name: child.stop() for child in reversed(children)}
     for name, status in statuses.items():
         # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught.
         if status not in (0, -signal.SIGTERM):
             raise DemoFailed(f"the {name} exited with status {status} after SIGTERM (output above)")
+
+
+def run(url: str, temp_dir: Path) -> None:
+    env = {**os.environ, "BURROW_URL": url, "CLEANUP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1"}
+    port = free_port()
+    children: list[Child] = []
+    try:
+        worker = start_worker(env, children)
+        start_app(env, port, children)
+        say(f"worker and app are up; POST http://127.0.0.1:{port}/files")
+        started = time.perf_counter()
+        answer = post_json(f"http://127.0.0.1:{port}/files")
+        published = time.perf_counter()
+        wait_until_deleted(Path(answer["directory"]), worker)
+        deleted = time.perf_counter()
+    finally:
+        stop(children)
     created = answer["files"]
     say(f"the app created {created} files and published {created} delete_file tasks in {published - started:.3f} s")
     say(f"the worker deleted all {created} files {deleted - started:.3f} s after the request")
