@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import time
 import uuid
@@ -15,7 +16,7 @@ from sdk._amqp import AmqpTransport
 from sdk._codec import JSON, encode
 from sdk._contract import Call, Service, Task, contract_info
 from sdk._delay import Delayer, delay_seconds
-from sdk._errors import ClientStateError, ConfigurationError
+from sdk._errors import BurrowError, ClientStateError, ConfigurationError
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
 from sdk._wire import HEADER_FINGERPRINT
@@ -153,6 +154,8 @@ class Client:
         Raises an ``ExceptionGroup`` of the failures after every send has settled;
         each failure carries a note with the index of its task.
         """
+        tasks = list(tasks)
+        await self._declare_ahead(tasks)
         results = await asyncio.gather(*(self.send(task) for task in tasks), return_exceptions=True)
         failures: list[Exception] = []
         for index, result in enumerate(results):
@@ -202,6 +205,15 @@ class Client:
             await self._delayer.publish(message, delay=delay, queue=queue)
             return
         await self._transport.publish(message)
+
+    async def _declare_ahead(self, tasks: list[Task]) -> None:
+        """Declare the first task's service before a burst, so the sends do not all queue up behind it."""
+        if not tasks or self._state is not ClientState.OPEN or not self._declare_topology:
+            return
+        with contextlib.suppress(BurrowError):  # each send retries the declaration and reports its failure
+            service = contract_info(tasks[0]).service
+            if service.name not in self._ready:
+                await self._declare(service)
 
     async def _declare(self, service: Service) -> None:
         """Declare the service's queue so a task sent before any worker started waits there."""

@@ -1,0 +1,36 @@
+"""The consuming side of one benchmark run, in its own process so that its CPU time is its own.
+
+    python -m bench._consumer {baseline,burrow} URL COUNT PREFETCH
+
+Prints ``ready`` once consuming, then one JSON line: when the last task was
+handled (``time.monotonic``, comparable across processes) and the CPU seconds used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+from bench import _baseline, _burrow
+
+__all__ = ["main"]
+
+
+def main(argv: list[str]) -> None:
+    side, url, count, prefetch = argv[0], argv[1], int(argv[2]), int(argv[3])
+    consume = {"baseline": _baseline.consume, "burrow": _burrow.consume}[side]
+    cpu = 0.0
+
+    def ready() -> None:
+        nonlocal cpu
+        cpu = time.process_time()
+        print("ready", flush=True)
+
+    last = asyncio.run(consume(url, count, prefetch, ready))
+    print(json.dumps({"last": last, "cpu": time.process_time() - cpu}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

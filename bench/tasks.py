@@ -1,0 +1,141 @@
+"""Fire-and-forget tasks: Burrow against a lean raw aio-pika baseline, in one run.
+
+    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512]
+
+Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
+node. Each run deletes the benchmark's queues first, starts the consumer in a
+subprocess, publishes every task from this process and waits until the consumer
+handled the last one. Runs alternate baseline and Burrow; the table shows medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import aio_pika
+
+from bench import _baseline, _burrow
+from bench._contract import QUEUES
+from sdk.testing import LocalRabbitMQ
+
+__all__ = ["main"]
+
+SIDES = ("baseline", "burrow")
+CONSUMER_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """The figures of one run of one side."""
+
+    side: str
+    producer_rate: float  # tasks confirmed per second, first send to last confirm
+    end_to_end_rate: float  # tasks handled per second, first send to last handled
+    producer_cpu_us: float  # producer process CPU per task
+    consumer_cpu_us: float  # consumer process CPU per task
+
+
+METRICS = (
+    ("producer msg/s", "producer_rate", "{:,.0f}"),
+    ("end-to-end msg/s", "end_to_end_rate", "{:,.0f}"),
+    ("producer CPU µs/msg", "producer_cpu_us", "{:.1f}"),
+    ("consumer CPU µs/msg", "consumer_cpu_us", "{:.1f}"),
+)
+
+
+async def reset(url: str) -> None:
+    """Delete the benchmark's queues so that every run starts empty."""
+    async with await aio_pika.connect(url) as connection:
+        channel = await connection.channel()
+        for queue in QUEUES:
+            await channel.queue_delete(queue)
+
+
+def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
+    asyncio.run(reset(url))
+    argv = [sys.executable, "-m", "bench._consumer", side, url, str(count), str(prefetch)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as consumer:
+        assert consumer.stdout is not None
+        if consumer.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the {side} consumer failed to start (exit status {consumer.wait()})")
+        produce = _baseline.produce if side == "baseline" else _burrow.produce
+        start, end, cpu = asyncio.run(produce(url, count))
+        output, _ = consumer.communicate(timeout=CONSUMER_TIMEOUT)
+    if consumer.returncode != 0:
+        raise RuntimeError(f"the {side} consumer exited with status {consumer.returncode}")
+    handled = json.loads(output)
+    return Run(
+        side=side,
+        producer_rate=count / (end - start),
+        end_to_end_rate=count / (handled["last"] - start),
+        producer_cpu_us=cpu / count * 1e6,
+        consumer_cpu_us=handled["cpu"] / count * 1e6,
+    )
+
+
+def median(runs: list[Run], side: str, field: str) -> float:
+    values: list[float] = [getattr(run, field) for run in runs if run.side == side]
+    return statistics.median(values)
+
+
+def table(runs: list[Run]) -> str:
+    lines = [
+        f"| {'metric':<20} | {'baseline':>10} | {'burrow':>10} | {'burrow/baseline':>15} |",
+        f"|{'-' * 22}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|",
+    ]
+    for label, field, fmt in METRICS:
+        base, ours = median(runs, "baseline", field), median(runs, "burrow", field)
+        lines.append(f"| {label:<20} | {fmt.format(base):>10} | {fmt.format(ours):>10} | {ours / base:>14.2f}x |")
+    return "\n".join(lines)
+
+
+def describe(run: Run) -> str:
+    return "  ".join(f"{label} {fmt.format(getattr(run, field))}" for label, field, fmt in METRICS)
+
+
+@contextlib.contextmanager
+def broker() -> Iterator[str]:
+    url = os.environ.get("BURROW_URL") or os.environ.get("RABBITMQ_URL")
+    if url:
+        yield url
+        return
+    print("starting a private RabbitMQ node ...", flush=True)
+    with LocalRabbitMQ() as node:
+        yield node.url
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.tasks", description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=20_000, help="tasks per run (default: 20000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per side; the table shows medians (default: 3)")
+    parser.add_argument("--prefetch", type=int, default=512, help="consumer prefetch for both sides (default: 512)")
+    parser.add_argument("--warmup", type=int, default=2_000, help="tasks per side in an unreported first run")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with broker() as url:
+        if args.warmup:
+            for side in SIDES:
+                run_once(side, url, args.warmup, args.prefetch)
+        runs: list[Run] = []
+        for number in range(1, args.runs + 1):
+            for side in SIDES:
+                runs.append(run_once(side, url, args.tasks, args.prefetch))
+                print(f"run {number} {side:<8}  {describe(runs[-1])}", flush=True)
+    print(f"\n{args.tasks:,} tasks per run, prefetch {args.prefetch}, medians of {args.runs} runs:\n")
+    print(table(runs))
+
+
+if __name__ == "__main__":
+    main()

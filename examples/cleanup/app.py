@@ -1,0 +1,71 @@
+"""A FastAPI app that makes temporary files and has the ``cleanup`` service delete them.
+
+    uvicorn examples.cleanup.app:app
+
+The client is opened once in the lifespan and shared by every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from pydantic import BaseModel
+
+from contracts.cleanup import DeleteFile
+from examples.cleanup.settings import broker_url, temp_dir
+from sdk import Client
+
+__all__ = ["FILES_PER_REQUEST", "app", "delete_later"]
+
+FILES_PER_REQUEST = 150
+
+
+class Published(BaseModel):
+    status: str
+    directory: str
+    files: int
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with Client.connect(broker_url(), app_id="cleanup-example") as client:
+        app.state.client = client
+        yield
+
+
+def get_client(request: Request) -> Client:
+    client: Client = request.app.state.client
+    return client
+
+
+app = FastAPI(title="Burrow cleanup example", lifespan=lifespan)
+
+
+async def delete_later(client: Client, paths: Iterable[Path]) -> None:
+    """Hand the files to the ``cleanup`` service; returns once the broker has stored every task."""
+    await client.send_many(DeleteFile(path=str(path)) for path in paths)
+
+
+def make_temporary_files(count: int) -> tuple[Path, list[Path]]:
+    """Stand-in for real work that leaves files behind (thumbnails, uploads, exports)."""
+    root = temp_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="request-", dir=root))
+    paths = [directory / f"temp-{index:03}.png" for index in range(count)]
+    for path in paths:
+        path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    return directory, paths
+
+
+@app.post("/files")
+async def create_files(client: Annotated[Client, Depends(get_client)]) -> Published:
+    """Create temporary files and ask the cleanup service to delete them."""
+    directory, paths = await asyncio.to_thread(make_temporary_files, FILES_PER_REQUEST)
+    await delete_later(client, paths)
+    return Published(status="published", directory=str(directory), files=len(paths))
