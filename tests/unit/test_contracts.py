@@ -199,8 +199,7 @@ def test_an_unregistered_class_is_not_a_contract() -> None:
     with pytest.raises(ConfigurationError) as caught:
         contract_info(Loose())
     assert str(caught.value) == (
-        f"{Loose.__qualname__} is not a registered contract: decorate it with "
-        "@service.task(...) or @service.call(...)"
+        f"{Loose.__qualname__} is not a registered contract: decorate it with @service.task(...) or @service.call(...)"
     )
 
 
