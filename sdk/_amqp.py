@@ -6,6 +6,7 @@ Every aio-pika/aiormq exception is mapped here, once, to Burrow's own
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ log = logging.getLogger("burrow.amqp")
 
 _PERSISTENT = 2
 _TRANSIENT = 1
+_CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
 
 
 @contextlib.contextmanager
@@ -64,8 +66,14 @@ class _AmqpSubscription(Subscription):
 
     async def cancel(self) -> None:
         # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
+        # While the broker is unreachable a cancel waits for a reconnection that may
+        # never come, so don't wait for it then: the lost connection took the
+        # consumer away, and the cancel's first step (run before any wait) stops
+        # aio-pika from restoring it on reconnect.
+        timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
         with contextlib.suppress(Exception), _mapped_errors("cancelling a consumer"):
-            await self._queue.cancel(self._tag)
+            async with asyncio.timeout(timeout):
+                await self._queue.cancel(self._tag)
 
 
 class AmqpTransport(Transport):
