@@ -90,6 +90,7 @@ class AmqpTransport(Transport):
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
+        self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
 
     async def open(self) -> None:
         if self._connection is not None:
@@ -166,7 +167,12 @@ class AmqpTransport(Transport):
             amqp_queue = await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                await on_delivery(_delivery(queue.name, message))
+                # aiormq cancels the tasks it runs callbacks in when the connection
+                # drops; handlers run in tasks of their own so that a network blip does
+                # not cancel work in progress (its ack then fails; the broker redelivers).
+                task = asyncio.create_task(on_delivery(_delivery(queue.name, message)))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
 
             tag = await amqp_queue.consume(on_message)
         self._consume_channels.append(channel)
