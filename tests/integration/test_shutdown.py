@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from contracts.cleanup import DeleteFile
 from sdk import Client
 from tests.integration._raw import WAIT, message_count
@@ -76,11 +78,14 @@ async def send_tasks(url: str) -> None:
         await client.send_many(DeleteFile(path=f"/tmp/{i}") for i in range(TASKS))
 
 
-async def test_sigterm_lets_in_flight_work_finish_and_leaves_the_rest_queued(amqp_url: str) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_stop_signal_lets_in_flight_work_finish_and_leaves_the_rest_queued(
+    amqp_url: str, signum: signal.Signals
+) -> None:
     await send_tasks(amqp_url)
     async with burrow_worker(amqp_url, grace=60) as worker:
         await worker.read_log_until("handler started", CONCURRENCY)
-        worker.process.send_signal(signal.SIGTERM)
+        worker.process.send_signal(signum)
         # Once it logs this, the worker has stopped consuming and only waits for its handlers.
         await worker.read_log_until("in-flight handlers")
         worker.process.send_signal(signal.SIGUSR1)  # let the handlers finish
@@ -103,3 +108,17 @@ async def test_work_still_running_after_the_grace_period_goes_back_to_its_queue(
     assert len(worker.handled("started")) == CONCURRENCY
     assert worker.handled("finished") == set()
     assert await message_count(amqp_url, "cleanup") == TASKS  # nothing lost: the started ones came back
+
+
+async def test_a_second_signal_cancels_in_flight_work_and_requeues_it(amqp_url: str) -> None:
+    await send_tasks(amqp_url)
+    async with burrow_worker(amqp_url, grace=60) as worker:
+        await worker.read_log_until("handler started", CONCURRENCY)
+        worker.process.send_signal(signal.SIGTERM)
+        await worker.read_log_until("in-flight handlers")
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.wait() == 0
+
+    assert len(worker.handled("started")) == CONCURRENCY
+    assert worker.handled("finished") == set()
+    assert await message_count(amqp_url, "cleanup") == TASKS
