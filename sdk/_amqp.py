@@ -6,6 +6,7 @@ Every aio-pika/aiormq exception is mapped here, once, to Burrow's own
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -38,6 +39,7 @@ log = logging.getLogger("burrow.amqp")
 
 _PERSISTENT = 2
 _TRANSIENT = 1
+_CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
 
 
 @contextlib.contextmanager
@@ -111,11 +113,15 @@ class _AmqpSubscription(Subscription):
 
     async def cancel(self) -> None:
         # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
-        self._cancelled = True
+        self._cancelled = True  # before any wait: a reconnection must not consume again
         self._channel.reopen_callbacks.discard(self._resume)
+        # While the broker is unreachable a cancel would wait for a reconnection
+        # that may never come; the lost connection took the consumer away anyway.
+        timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
         with contextlib.suppress(Exception), _mapped_errors("cancelling a consumer"):
-            raw = await self._channel.get_underlay_channel()
-            await raw.basic_cancel(self._tag)
+            async with asyncio.timeout(timeout):
+                raw = await self._channel.get_underlay_channel()
+                await raw.basic_cancel(self._tag)
 
 
 class _Settlement:
@@ -157,6 +163,7 @@ class AmqpTransport(Transport):
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
 
     async def open(self) -> None:
         if self._connection is not None:
@@ -244,7 +251,12 @@ class AmqpTransport(Transport):
             await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
 
             async def on_message(message: aiormq.abc.DeliveredMessage) -> None:
-                await on_delivery(_delivery(queue.name, message))
+                # aiormq cancels the tasks it runs callbacks in when the connection
+                # drops; handlers run in tasks of their own so that a network blip does
+                # not cancel work in progress (its ack then fails; the broker redelivers).
+                task = asyncio.create_task(on_delivery(_delivery(queue.name, message)))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
 
             subscription = _AmqpSubscription(channel, queue.name, on_message)
             await subscription.start()

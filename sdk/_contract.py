@@ -295,6 +295,8 @@ def contract_info(contract: type[Contract] | Contract) -> ContractInfo:
 
 def _call_result_type(cls: type[Call[Any]]) -> Any:
     """Find ``R`` in the ``Call[R]`` a contract class derives from."""
+    if not (isinstance(cls, type) and issubclass(cls, Call)):
+        return None  # not a Call at all: ``_register`` says so
     for klass in cls.__mro__:
         for base in getattr(klass, "__orig_bases__", ()):
             if typing.get_origin(base) is Call:

@@ -146,8 +146,8 @@ class Worker:
         if any(not binding.is_async for binding in self._bindings.values()):
             self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
-        await self._transport.open()
         try:
+            await self._transport.open()
             await self._consume_all(self._transport)
         except BaseException:
             await self.stop()

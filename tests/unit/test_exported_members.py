@@ -1,0 +1,71 @@
+"""The public surface changes only on purpose: update these lists when it does."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+import sdk
+import sdk.testing
+import server
+
+SDK = [
+    "AmqpTransport",
+    "Bindable",
+    "BindingSpec",
+    "BurrowError",
+    "Call",
+    "CallError",
+    "Client",
+    "ClientState",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConnectionLost",
+    "Contract",
+    "ContractError",
+    "ContractInfo",
+    "Delivery",
+    "ExchangeBindingSpec",
+    "ExchangeSpec",
+    "JSON",
+    "MSGPACK",
+    "ManualClock",
+    "MemoryBroker",
+    "MemoryTransport",
+    "OutgoingMessage",
+    "PublishError",
+    "QueueSpec",
+    "QueueType",
+    "RetryPolicy",
+    "Service",
+    "Subscription",
+    "Task",
+    "Topology",
+    "TopologyError",
+    "TopologySpec",
+    "Transport",
+    "TransportError",
+    "Unroutable",
+    "contract_info",
+]
+SERVER = [
+    "Context",
+    "DeadLetter",
+    "DeadLetters",
+    "DeadReason",
+    "Handler",
+    "Worker",
+    "WorkerState",
+]
+SDK_TESTING = ["LocalRabbitMQ", "RabbitMQNotInstalled"]
+
+PUBLIC = [(sdk, SDK), (server, SERVER), (sdk.testing, SDK_TESTING)]
+
+
+@pytest.mark.parametrize(("module", "expected"), PUBLIC, ids=[module.__name__ for module, _ in PUBLIC])
+def test_public_names_are_exactly_the_expected_ones(module: ModuleType, expected: list[str]) -> None:
+    exported = vars(module)["__all__"]
+    assert sorted(exported) == expected
+    assert len(set(exported)) == len(exported)
+    assert [name for name in exported if not hasattr(module, name)] == []

@@ -1,0 +1,65 @@
+"""Worker configuration and lifecycle, without a broker."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.cleanup import DeleteFile, FileInfo, StatFile
+from sdk import ClientStateError, ConfigurationError, MemoryBroker, TransportError
+from server import Context, Worker, WorkerState
+
+
+async def delete_file(task: DeleteFile, ctx: Context) -> None:
+    pass
+
+
+def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+    return FileInfo(path=task.path, size=0, modified_at=0.0)
+
+
+def test_a_contract_is_bound_once() -> None:
+    worker = Worker(transport=MemoryBroker().transport())
+    worker.bind(DeleteFile, delete_file)
+    with pytest.raises(ConfigurationError, match=r"^cleanup\.delete_file is already bound to <function delete_file"):
+        worker.bind(DeleteFile, delete_file)
+
+
+def test_a_handler_must_be_callable() -> None:
+    worker = Worker(transport=MemoryBroker().transport())
+    with pytest.raises(ConfigurationError) as caught:
+        worker.bind(DeleteFile, "delete_file")  # type: ignore[arg-type]
+    assert str(caught.value) == "the handler for cleanup.delete_file is not callable: 'delete_file'"
+
+
+def test_concurrency_must_be_positive() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Worker(concurrency=0)
+    assert str(caught.value) == "concurrency must be at least 1, got 0"
+
+
+async def test_a_worker_with_no_handlers_does_not_start() -> None:
+    worker = Worker(transport=MemoryBroker().transport())
+    with pytest.raises(ConfigurationError) as caught:
+        await worker.start()
+    assert str(caught.value) == "the worker has no handlers: bind at least one contract"
+
+
+async def test_handlers_are_bound_before_the_worker_starts() -> None:
+    worker = Worker(transport=MemoryBroker().transport())
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with worker:
+        states = [worker.state]
+        with pytest.raises(ClientStateError, match="bind handlers before the worker starts"):
+            worker.bind(DeleteFile, delete_file)
+    states.append(worker.state)
+    assert states == [WorkerState.RUNNING, WorkerState.STOPPED]
+
+
+async def test_a_worker_that_cannot_connect_ends_stopped() -> None:
+    worker = Worker("amqp://guest:guest@127.0.0.1:1/")  # nothing listens on port 1
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    with pytest.raises(TransportError, match=r"^cannot connect to RabbitMQ at amqp://guest:\*\*\*@127\.0\.0\.1:1/"):
+        await worker.start()
+    assert worker.state is WorkerState.STOPPED
