@@ -19,7 +19,10 @@ __all__ = [
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
     "HEADER_PROTOCOL",
+    "HEADER_REPLY",
     "PROTOCOL_VERSION",
+    "REPLY_ERROR",
+    "REPLY_RESULT",
 ]
 
 PROTOCOL_VERSION = 1
@@ -29,6 +32,11 @@ HEADER_PROTOCOL = "x-burrow-protocol"
 HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
+
+# Set on a call's reply: what its body holds (docs/calls.md).
+HEADER_REPLY = "x-burrow-reply"
+REPLY_RESULT = "result"  # the body is the call's result
+REPLY_ERROR = "error"  # the body is an error envelope
 
 # Set on a message moved to a dead-letter queue.
 HEADER_DEAD_REASON = "x-burrow-dead-reason"  # one of server.DeadReason's values
