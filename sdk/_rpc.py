@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -126,7 +126,7 @@ class Caller:
         replies = self._replies
         if not replies.ready.is_set():
             await replies.ready.wait()  # reconnecting: the reply address is about to change
-        correlation_id = uuid.uuid4().hex
+        correlation_id = os.urandom(16).hex()  # as unique as uuid4().hex, a quarter of the cost
         now = time.time()
         future: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         replies.pending[correlation_id] = future

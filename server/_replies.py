@@ -11,8 +11,8 @@ the caller still listens, and acks it.
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -110,7 +110,7 @@ async def _publish(transport: Transport, delivery: Delivery, reply: _Reply) -> N
                 routing_key=delivery.reply_to,
                 body=body,
                 type=delivery.type or "",
-                message_id=uuid.uuid4().hex,
+                message_id=os.urandom(16).hex(),
                 content_type=delivery.content_type or JSON,
                 headers={HEADER_REPLY: kind},
                 correlation_id=delivery.correlation_id,
