@@ -114,15 +114,17 @@ class Caller:
         """Publish ``request`` and return its decoded result, or raise what the reply says."""
         body = encode(request, self._content_type, label=info.wire_name)
         started = time.monotonic()
+        deadline = time.time() + seconds
         try:
             async with asyncio.timeout(seconds):
                 await self._ensure_replies()
-                reply = await self._exchange_messages(info, body, seconds)
+                reply = await self._exchange_messages(info, body, deadline)
         except TimeoutError:
             raise CallTimeout(info.wire_name, seconds) from None
         return self._result(info, reply, time.monotonic() - started)
 
-    async def _exchange_messages(self, info: ContractInfo, body: bytes, seconds: float) -> Delivery:
+    async def _exchange_messages(self, info: ContractInfo, body: bytes, deadline: float) -> Delivery:
+        """Publish the request and wait for its reply; ``deadline`` is in seconds since the epoch."""
         replies = self._replies
         if not replies.ready.is_set():
             await replies.ready.wait()  # reconnecting: the reply address is about to change
@@ -141,13 +143,14 @@ class Caller:
                     content_type=self._content_type,
                     headers={
                         HEADER_FINGERPRINT: info.fingerprint,
-                        HEADER_DEADLINE: int((now + seconds) * 1000),
+                        HEADER_DEADLINE: int(deadline * 1000),
                     },
                     timestamp=int(now),
                     app_id=self._app_id,
                     correlation_id=correlation_id,
                     reply_to=replies.address,
-                    expiration=math.ceil(seconds * 1000),
+                    # What is left of the deadline (the call may have waited for a reconnect).
+                    expiration=max(math.ceil((deadline - now) * 1000), 1),
                     # A request outliving a broker restart has lost its caller (the reply
                     # consumer went with the connection): nobody would read its result.
                     persistent=False,
