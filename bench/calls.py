@@ -333,7 +333,9 @@ async def run_all(url: str, args: argparse.Namespace) -> None:
     results = {variant: Figures() for variant in args.variants}
     for run in range(1, args.runs + 1):
         print(f"run {run}/{args.runs}", flush=True)
-        for variant in args.variants:
+        # Rotate the order so that no variant always runs first, or last, in a run.
+        shift = (run - 1) % len(args.variants)
+        for variant in args.variants[shift:] + args.variants[:shift]:
             await measure(url, variant, args, results[variant])
     report(results)
 

@@ -119,11 +119,8 @@ class CallTimeout(CallError):
     """
 
     def __init__(self, contract: str, waited: float, detail: str = "") -> None:
-        super().__init__(
-            f"{contract}: no reply within {waited:g} s"
-            + (f" ({detail})" if detail else "")
-            + "; check that a worker serves it, or allow more time with timeout="
-        )
+        reason = detail or "is a worker serving it? If it is just slow, allow more time with timeout="
+        super().__init__(f"{contract}: no reply within {waited:.3g} s; {reason}")
         self.contract = contract
         self.waited = waited
 

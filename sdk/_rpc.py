@@ -199,7 +199,7 @@ class Caller:
         if envelope.code == ErrorCode.DECLARED:
             return _declared(info, envelope)
         if envelope.code == ErrorCode.EXPIRED:
-            return CallTimeout(info.wire_name, waited, "the worker received it after its deadline and did not run it")
+            return CallTimeout(info.wire_name, waited, "a worker got the request after its deadline and did not run it")
         return RemoteError(info.wire_name, code=envelope.code, type=envelope.type, message=envelope.message)
 
     def close(self) -> None:
