@@ -12,7 +12,6 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import aio_pika
 import aio_pika.abc
@@ -65,18 +64,6 @@ def _mapped_errors(action: str) -> Iterator[None]:
         OSError,
     ) as exc:
         raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
-
-
-class _AmqpSubscription(Subscription):
-    def __init__(self, channel: aio_pika.abc.AbstractChannel, queue: aio_pika.abc.AbstractQueue, tag: str) -> None:
-        self._channel = channel
-        self._queue = queue
-        self._tag = tag
-
-    async def cancel(self) -> None:
-        # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
-        with contextlib.suppress(Exception), _mapped_errors("cancelling a consumer"):
-            await self._queue.cancel(self._tag)
 
 
 class AmqpTransport(Transport):
@@ -167,16 +154,15 @@ class AmqpTransport(Transport):
     async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
         connection = self._require_connection()
         with _mapped_errors(f"starting to consume {queue.name}"):
-            channel = await connection.channel()
+            channel = connection.channel()
+            await channel.initialize()
             await channel.set_qos(prefetch_count=prefetch)
-            amqp_queue = await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
-
-            async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-                await on_delivery(_delivery(queue.name, message))
-
-            tag = await amqp_queue.consume(on_message)
+            # Declared through aio-pika so that it is declared again after a reconnect.
+            await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+            consumer = _AmqpConsumer(channel, queue.name, on_delivery)
+            await consumer.start()
         self._consume_channels.append(channel)
-        return _AmqpSubscription(channel, amqp_queue, tag)
+        return consumer
 
     async def open_replies(self, listener: ReplyListener) -> str:
         connection = self._require_connection()
@@ -187,32 +173,6 @@ class AmqpTransport(Transport):
             address = await replies.start()
         self._replies = replies
         return address
-
-
-def _delivery(queue: str, message: aio_pika.abc.AbstractIncomingMessage) -> Delivery:
-    timestamp = message.timestamp
-    expiration = message.expiration
-    return Delivery(
-        settlement=message,
-        queue=queue,
-        body=message.body,
-        exchange=message.exchange or "",
-        routing_key=message.routing_key or "",
-        type=message.type,
-        message_id=message.message_id,
-        content_type=message.content_type,
-        headers=dict(message.headers),
-        timestamp=None if timestamp is None else int(timestamp.timestamp()),
-        app_id=message.app_id,
-        correlation_id=message.correlation_id,
-        reply_to=message.reply_to,
-        expiration=None if expiration is None else int(_seconds(expiration) * 1000),
-        redelivered=bool(message.redelivered),
-    )
-
-
-def _seconds(value: Any) -> float:
-    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 def _redacted(url: str) -> str:
@@ -336,3 +296,107 @@ class _AmqpReplies:
         self._closing = True
         for task in self._announcing:
             task.cancel()
+
+
+class _AmqpConsumer(Subscription):
+    """A queue's consumer, fed by aiormq directly.
+
+    aio-pika's consumer wraps every delivery in an ``IncomingMessage`` and one more
+    task, which costs about as much CPU per message as a whole call's worth of
+    Burrow (``docs/calls.md``); mapping aiormq's frame straight to a ``Delivery``
+    avoids it. aio-pika still restores the channel, its prefetch and the queue after
+    a reconnect; the consumer itself is restored here, when the channel reopens.
+    """
+
+    def __init__(self, channel: aio_pika.abc.AbstractRobustChannel, queue: str, on_delivery: OnDelivery) -> None:
+        self._channel = channel
+        self._queue = queue
+        self._on_delivery = on_delivery
+        self._tag: str | None = None
+        self._cancelled = False
+        channel.reopen_callbacks.add(self._on_reopen)
+
+    async def start(self) -> None:
+        raw = await self._channel.get_underlay_channel()
+        consume_ok = await raw.basic_consume(self._queue, self._on_message)
+        self._tag = consume_ok.consumer_tag
+
+    async def _on_reopen(self, _channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
+        if self._cancelled:
+            return
+        try:
+            with _mapped_errors(f"restoring the consumer of {self._queue}"):
+                await self.start()
+        except ConnectionLost:
+            log.warning("could not restore the consumer of %s; retried at the next reconnect", self._queue)
+
+    async def _on_message(self, message: aiormq.abc.DeliveredMessage) -> None:
+        await self._on_delivery(_delivery(self._queue, message))
+
+    async def cancel(self) -> None:
+        # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
+        self._cancelled = True
+        with contextlib.suppress(Exception), _mapped_errors(f"cancelling the consumer of {self._queue}"):
+            if self._tag is not None and not self._channel.is_closed:
+                raw = await self._channel.get_underlay_channel()
+                await raw.basic_cancel(self._tag)
+
+
+class _Settlement:
+    """Acks or rejects a delivery on the channel it came from, once."""
+
+    __slots__ = ("_message", "_settled")
+
+    def __init__(self, message: aiormq.abc.DeliveredMessage) -> None:
+        self._message = message
+        self._settled = False
+
+    def _settle(self) -> int:
+        # A second settlement would be a channel error (unknown delivery tag) on RabbitMQ.
+        if self._settled:
+            raise ClientStateError("this delivery was already acked or rejected")
+        self._settled = True
+        tag = self._message.delivery_tag
+        assert tag is not None  # deliveries always carry one
+        return tag
+
+    async def ack(self, multiple: bool = False) -> None:
+        tag = self._settle()
+        with _mapped_errors("acking a delivery"):
+            await self._message.channel.basic_ack(tag)
+
+    async def reject(self, requeue: bool = False) -> None:
+        tag = self._settle()
+        with _mapped_errors("rejecting a delivery"):
+            await self._message.channel.basic_reject(tag, requeue=requeue)
+
+
+def _delivery(queue: str, message: aiormq.abc.DeliveredMessage) -> Delivery:
+    properties = message.header.properties
+    timestamp = properties.timestamp
+    deliver = message.delivery
+    return Delivery(
+        settlement=_Settlement(message),
+        queue=queue,
+        body=message.body,
+        exchange=message.exchange or "",
+        routing_key=message.routing_key or "",
+        type=properties.message_type,
+        message_id=properties.message_id,
+        content_type=properties.content_type,
+        headers=dict(properties.headers or {}),
+        timestamp=None if timestamp is None else int(timestamp.timestamp()),
+        app_id=properties.app_id,
+        correlation_id=properties.correlation_id,
+        reply_to=properties.reply_to,
+        expiration=_milliseconds(properties.expiration),
+        redelivered=bool(getattr(deliver, "redelivered", False)),
+    )
+
+
+def _milliseconds(expiration: str | None) -> int | None:
+    # RabbitMQ only accepts non-negative integers here, but other brokers may not check.
+    try:
+        return None if expiration is None else int(expiration)
+    except ValueError:
+        return None
