@@ -28,6 +28,7 @@ from sdk._transport import (
     OnDelivery,
     OutgoingMessage,
     QueueSpec,
+    ReplyListener,
     Subscription,
     TopologySpec,
     Transport,
@@ -125,24 +126,33 @@ class _AmqpSubscription(Subscription):
 
 
 class _Settlement:
-    """Acks or rejects one delivery on the aiormq channel it arrived on (tags are per channel)."""
+    """Acks or rejects one delivery on the aiormq channel it arrived on (tags are per channel), once."""
 
     __slots__ = ("_channel", "_tag")
 
     def __init__(self, channel: aiormq.abc.AbstractChannel, tag: int) -> None:
-        self._channel = channel
+        self._channel: aiormq.abc.AbstractChannel | None = channel
         self._tag = tag
 
+    def _take(self) -> aiormq.abc.AbstractChannel:
+        # A second settlement would be a channel error (unknown delivery tag) on RabbitMQ.
+        channel, self._channel = self._channel, None
+        if channel is None:
+            raise ClientStateError("this delivery was already acked or rejected")
+        return channel
+
     async def ack(self, multiple: bool = False) -> None:
+        channel = self._take()
         try:
-            await self._channel.basic_ack(self._tag, multiple=multiple)
+            await channel.basic_ack(self._tag, multiple=multiple)
         except Exception:
             with _mapped_errors("acknowledging a message"):  # on the error path only, as in publish
                 raise
 
     async def reject(self, requeue: bool = False) -> None:
+        channel = self._take()
         try:
-            await self._channel.basic_reject(self._tag, requeue=requeue)
+            await channel.basic_reject(self._tag, requeue=requeue)
         except Exception:
             with _mapped_errors("rejecting a message"):
                 raise
@@ -164,6 +174,7 @@ class AmqpTransport(Transport):
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
+        self._replies: _AmqpReplies | None = None
 
     async def open(self) -> None:
         if self._connection is not None:
@@ -184,6 +195,8 @@ class AmqpTransport(Transport):
         self._publish_channel = None
         self._get_channel = None
         self._consume_channels.clear()
+        if self._replies is not None:
+            self._replies.closing()
         with contextlib.suppress(Exception):
             await connection.close()
 
@@ -246,7 +259,8 @@ class AmqpTransport(Transport):
     async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
         connection = self._require_connection()
         with _mapped_errors(f"starting to consume {queue.name}"):
-            channel = await connection.channel()
+            channel = connection.channel()
+            await channel.initialize()
             await channel.set_qos(prefetch_count=prefetch)
             await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
 
@@ -262,6 +276,16 @@ class AmqpTransport(Transport):
             await subscription.start()
         self._consume_channels.append(channel)
         return subscription
+
+    async def open_replies(self, listener: ReplyListener) -> str:
+        connection = self._require_connection()
+        if self._replies is not None or self._publish_channel is None:
+            raise ClientStateError("open_replies is called once per open transport")
+        replies = _AmqpReplies(connection, self._publish_channel, listener)
+        with _mapped_errors("starting the reply consumer"):
+            address = await replies.start()
+        self._replies = replies
+        return address
 
     async def get(self, queue: str) -> Delivery | None:
         connection = self._require_connection()
@@ -328,7 +352,7 @@ def _delivery(queue: str, message: aiormq.abc.DeliveredMessage) -> Delivery:
         app_id=properties.app_id,
         correlation_id=properties.correlation_id,
         reply_to=properties.reply_to,
-        expiration=None if expiration is None else int(expiration),
+        expiration=_milliseconds(expiration),
         redelivered=bool(message.redelivered),
     )
 
@@ -341,3 +365,124 @@ def _redacted(url: str) -> str:
     credentials, _, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{host}"
+
+
+class _NoSettlement:
+    """Replies are consumed without acks: there is nothing to settle."""
+
+    async def ack(self, multiple: bool = False) -> None:
+        return None
+
+    async def reject(self, requeue: bool = False) -> None:
+        return None
+
+
+_NO_SETTLEMENT = _NoSettlement()
+
+
+class _AmqpReplies:
+    """The connection's reply consumer: an exclusive, client-named queue on a channel of its own.
+
+    Why not direct reply-to (``amq.rabbitmq.reply-to``), and why a new name after
+    each reconnect, is in ``docs/calls.md``. In short: a reply sent with
+    ``mandatory`` to a missing queue is reported as unroutable, so a worker
+    knows when the caller is gone; a channel error on the publishing channel
+    does not lose replies; and a fresh name never collides with the previous
+    connection's queue, which the broker deletes only once it notices that
+    connection is gone.
+    """
+
+    def __init__(
+        self,
+        connection: aio_pika.abc.AbstractRobustConnection,
+        publish_channel: aio_pika.abc.AbstractChannel,
+        listener: ReplyListener,
+    ) -> None:
+        self._connection = connection
+        self._publish_channel = publish_channel
+        self._listener = listener
+        self._channel: aio_pika.abc.AbstractRobustChannel | None = None
+        self._queue = ""
+        self._closing = False
+        self._announcing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> str:
+        channel = self._connection.channel(publisher_confirms=False)
+        await channel.initialize()
+        self._channel = channel
+        channel.close_callbacks.add(self._on_close)
+        channel.reopen_callbacks.add(self._on_reopen)
+        return await self._consume(channel)
+
+    async def _consume(self, channel: aio_pika.abc.AbstractChannel) -> str:
+        raw = await channel.get_underlay_channel()
+        self._queue = f"burrow.reply.{uuid.uuid4().hex}"
+        await raw.queue_declare(self._queue, durable=False, exclusive=True, auto_delete=True)
+        await raw.basic_consume(self._queue, self._on_message, no_ack=True)
+        return self._queue
+
+    async def _on_message(self, message: aiormq.abc.DeliveredMessage) -> None:
+        properties = message.header.properties
+        self._listener.on_reply(
+            Delivery(
+                settlement=_NO_SETTLEMENT,
+                queue=self._queue,
+                body=message.body,
+                exchange=message.exchange or "",
+                routing_key=message.routing_key or "",
+                type=properties.message_type,
+                message_id=properties.message_id,
+                content_type=properties.content_type,
+                headers=properties.headers or {},
+                timestamp=None,
+                app_id=properties.app_id,
+                correlation_id=properties.correlation_id,
+                reply_to=None,
+                expiration=None,
+                redelivered=False,
+            )
+        )
+
+    def _on_close(self, _channel: aio_pika.abc.AbstractChannel | None, exc: BaseException | None, /) -> None:
+        if self._closing:
+            return
+        log.warning("the reply consumer stopped (%r); calls waiting for a reply fail", exc)
+        self._listener.on_lost(ConnectionLost(f"the connection to the broker dropped: {exc!r}"))
+
+    async def _on_reopen(self, _channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
+        # Runs while aio-pika restores the connection's channels one by one, so
+        # it must not wait for the publishing channel here: that happens in a task.
+        channel = self._channel
+        if channel is None or self._closing:
+            return
+        try:
+            with _mapped_errors("restoring the reply consumer"):
+                address = await self._consume(channel)
+        except ConnectionLost:
+            log.warning("could not restore the reply consumer; it is retried at the next reconnect", exc_info=True)
+            return
+        task = asyncio.get_running_loop().create_task(self._announce(address))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _announce(self, address: str) -> None:
+        # Calls resume only once requests can be published again too.
+        if isinstance(self._publish_channel, aio_pika.abc.AbstractRobustChannel):
+            await self._publish_channel.ready()
+        if not self._closing:
+            log.info("the reply consumer is back on %s", address)
+            self._listener.on_restored(address)
+
+    def closing(self) -> None:
+        """The transport is closing: the consumer's end is expected, not a loss."""
+        self._closing = True
+        for task in self._announcing:
+            task.cancel()
+
+
+def _milliseconds(expiration: str | None) -> int | None:
+    # RabbitMQ only accepts non-negative integers here, but other brokers may not check.
+    try:
+        return None if expiration is None else int(expiration)
+    except ValueError:
+        return None

@@ -17,6 +17,7 @@ from sdk._codec import JSON, encode
 from sdk._contract import Call, Service, Task, contract_info
 from sdk._delay import Delayer, delay_seconds
 from sdk._errors import BurrowError, ClientStateError, ConfigurationError
+from sdk._rpc import DEFAULT_TIMEOUT, Caller
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
 from sdk._wire import HEADER_FINGERPRINT
@@ -47,6 +48,8 @@ class Client:
             wait for a worker that has not started yet. Turn off where the
             topology is managed elsewhere; a send with no queue bound then
             raises ``Unroutable``.
+        default_timeout: seconds a call waits for its reply when neither the
+            call nor its contract sets a timeout.
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class Client:
         app_id: str | None = None,
         content_type: str = JSON,
         declare: bool = True,
+        default_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._transport = transport
         self._topology = topology or Topology()
@@ -68,6 +72,13 @@ class Client:
         self._declaring: dict[str, asyncio.Future[None]] = {}
         self._ready: set[str] = set()
         self._delayer = Delayer(transport, self._topology)
+        self._caller = Caller(
+            transport,
+            exchange=self._topology.exchange,
+            content_type=content_type,
+            app_id=app_id,
+            default_timeout=default_timeout,
+        )
 
     @classmethod
     def connect(
@@ -78,10 +89,18 @@ class Client:
         app_id: str | None = None,
         content_type: str = JSON,
         declare: bool = True,
+        default_timeout: float = DEFAULT_TIMEOUT,
     ) -> Self:
         """A client for the RabbitMQ at ``url``; it connects when opened (``async with``)."""
         transport = AmqpTransport(url, connection_name=app_id or "burrow-client")
-        return cls(transport, topology=topology, app_id=app_id, content_type=content_type, declare=declare)
+        return cls(
+            transport,
+            topology=topology,
+            app_id=app_id,
+            content_type=content_type,
+            declare=declare,
+            default_timeout=default_timeout,
+        )
 
     @property
     def state(self) -> ClientState:
@@ -99,9 +118,11 @@ class Client:
         self._state = ClientState.OPEN
 
     async def aclose(self) -> None:
-        """Disconnect. Sends still waiting for a confirm fail with ``ConnectionLost``."""
+        """Disconnect. Sends still waiting for a confirm, and calls still waiting for
+        their reply, fail with ``ConnectionLost``."""
         if self._state is ClientState.OPEN:
             self._state = ClientState.CLOSED
+            self._caller.close()
             await self._transport.close()
         self._state = ClientState.CLOSED
 
@@ -170,11 +191,40 @@ class Client:
     async def call(self, request: Call[R], *, timeout: float | timedelta | None = None) -> R:
         """Send a call and wait for its typed result.
 
+            info = await client.call(StatFile(path="a.png"), timeout=5)
+
+        The request expires unserved if no worker starts it within the timeout.
+
         Args:
             timeout: seconds (or a ``timedelta``) to wait; defaults to the
                 contract's timeout, then to the client's ``default_timeout``.
+
+        Raises:
+            DeclaredError: the handler answered with one of the contract's
+                declared errors, in ``.error``.
+            RemoteError: the handler failed with an undeclared exception.
+            CallTimeout: no reply within the timeout.
+            ContractError: the request does not encode, or the reply does not
+                decode as the contract's result type.
+            Unroutable: no queue is bound for the contract.
+            ConnectionLost: the connection dropped before the reply came; the
+                call may or may not have run.
+
+        If cancelled, the call may or may not have been published (and run).
         """
-        raise NotImplementedError("calls are not implemented yet")
+        info = contract_info(request)
+        if info.kind != "call":
+            raise ConfigurationError(f"{info.wire_name} is a task: use client.send(...)")
+        seconds = self._caller.timeout_for(info, timeout)
+        self._require_open()
+        if self._declare_topology and info.service.name not in self._ready:
+            await self._declare(info.service)
+        result: R = await self._caller.call(info, request, seconds)
+        return result
+
+    def _require_open(self) -> None:
+        if self._state is not ClientState.OPEN:
+            raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
 
     async def _publish(
         self,

@@ -12,18 +12,28 @@ The tree is shallow on purpose; catch ``BurrowError`` for "anything Burrow raise
     │   └── PublishError         the broker did not take responsibility for a message
     │       └── Unroutable       no queue is bound for the message's routing key
     └── CallError                a call did not produce its result
+        ├── CallTimeout          no reply came within the call's deadline
+        ├── DeclaredError        the handler answered with one of the contract's declared errors
+        └── RemoteError          the handler failed with an error the contract does not declare
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import msgspec
+
 __all__ = [
     "BurrowError",
     "CallError",
+    "CallTimeout",
     "ClientStateError",
     "ConfigurationError",
     "ConnectionLost",
     "ContractError",
+    "DeclaredError",
     "PublishError",
+    "RemoteError",
     "TopologyError",
     "TransportError",
     "Unroutable",
@@ -99,3 +109,73 @@ class Unroutable(PublishError):
 
 class CallError(BurrowError):
     """Raised when a call did not produce its result."""
+
+
+class CallTimeout(CallError):
+    """Raised when no reply arrives within a call's deadline.
+
+    The request expires unserved if no worker started it in time; a worker
+    that did start it may still finish it (handlers should be idempotent).
+    """
+
+    def __init__(self, contract: str, waited: float, detail: str = "") -> None:
+        reason = detail or "is a worker serving it? If it is just slow, allow more time with timeout="
+        super().__init__(f"{contract}: no reply within {waited:.3g} s; {reason}")
+        self.contract = contract
+        self.waited = waited
+
+
+E = TypeVar("E", bound=msgspec.Struct)
+
+
+class DeclaredError(CallError):
+    """Raised when a call's handler answers with one of the contract's declared error Structs.
+
+    A handler raises it to answer with a declared error; the caller's ``await``
+    raises it again with the same Struct, decoded, in ``error``:
+
+        # worker
+        raise DeclaredError(FileMissing(path=task.path))
+
+        # caller
+        try:
+            info = await client.call(StatFile(path="a.png"))
+        except DeclaredError as exc:
+            if missing := exc.get(FileMissing):
+                ...  # missing is a FileMissing
+
+    Attributes:
+        error: the declared error Struct.
+        contract: the call's wire name (empty when raised by a handler).
+    """
+
+    def __init__(self, error: msgspec.Struct, *, contract: str = "") -> None:
+        super().__init__(f"{contract}: {error!r}" if contract else repr(error))
+        self.error = error
+        self.contract = contract
+
+    def get(self, kind: type[E]) -> E | None:
+        """``error`` if it is a ``kind``, else ``None``: a typed way to pick one declared error."""
+        return self.error if isinstance(self.error, kind) else None
+
+
+class RemoteError(CallError):
+    """Raised when a call's handler failed with an error its contract does not declare.
+
+    It carries the error's type name and message, never the worker's traceback
+    (that is in the worker's log).
+
+    Attributes:
+        contract: the call's wire name.
+        code: the reply's error code (``failed``, or ``bad-request`` when the worker
+            could not decode the request or does not serve its contract).
+        type: the name of the exception the handler raised, e.g. ``ValueError``.
+        message: its message.
+    """
+
+    def __init__(self, contract: str, *, code: str, type: str, message: str) -> None:
+        super().__init__(f"{contract}: the worker failed with {type}: {message}")
+        self.contract = contract
+        self.code = code
+        self.type = type
+        self.message = message

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from sdk._transport import (
     OnDelivery,
     OutgoingMessage,
     QueueSpec,
+    ReplyListener,
     Subscription,
     TopologySpec,
     Transport,
@@ -36,12 +38,17 @@ __all__ = ["MemoryBroker", "MemoryTransport"]
 class _Stored:
     """A message sitting in a queue."""
 
-    __slots__ = ("message", "redelivered", "seq")
+    __slots__ = ("expires_at", "message", "redelivered", "seq")
 
     def __init__(self, message: OutgoingMessage, *, redelivered: bool = False, seq: int = 0) -> None:
         self.message = message
         self.redelivered = redelivered
         self.seq = seq  # arrival order, so that a requeued basic.get goes back to its place
+        # Per-message TTL: like RabbitMQ, an expired message is dropped, never delivered.
+        self.expires_at = None if message.expiration is None else time.monotonic() + message.expiration / 1000
+
+    def expired(self) -> bool:
+        return self.expires_at is not None and time.monotonic() >= self.expires_at
 
 
 class _Queue:
@@ -177,7 +184,7 @@ class MemoryBroker:
 
     def messages(self, queue: str) -> list[OutgoingMessage]:
         """The messages waiting in ``queue`` (not those delivered and unsettled)."""
-        return [stored.message for stored in self._queue(queue).messages]
+        return [stored.message for stored in self._queue(queue).messages if not stored.expired()]
 
     def purge(self, queue: str) -> int:
         found = self._queue(queue)
@@ -190,6 +197,15 @@ class MemoryBroker:
         if found is None:
             raise TopologyError(f"no queue {name!r} in the in-memory broker")
         return found
+
+    def _delete_queue(self, name: str) -> None:
+        found = self._queues.pop(name, None)
+        if found is not None:
+            found.consumers.clear()
+            found.messages.clear()
+        for routes in self._bindings.values():
+            for queues in routes.values():
+                queues.discard(name)
 
     def _declare(self, topology: TopologySpec) -> None:
         for exchange in topology.exchanges:
@@ -260,7 +276,9 @@ class MemoryBroker:
             consumer = queue.next_ready_consumer()
             if consumer is None:
                 return
-            consumer.deliver(queue.messages.popleft())
+            stored = queue.messages.popleft()
+            if not stored.expired():
+                consumer.deliver(stored)
 
 
 class _GetSettlement:
@@ -331,6 +349,7 @@ class MemoryTransport(Transport):
         self._open = False
         self._consumers: list[_Consumer] = []
         self._gets: list[_GetSettlement] = []
+        self._reply_queue: str | None = None
 
     async def open(self) -> None:
         if self._open:
@@ -345,6 +364,8 @@ class MemoryTransport(Transport):
         for taken in self._gets:
             taken.return_unsettled()
         self._gets.clear()
+        if self._reply_queue is not None:
+            self.broker._delete_queue(self._reply_queue)  # exclusive: it goes with its connection
 
     def _require_open(self) -> None:
         if not self._open:
@@ -389,3 +410,24 @@ class MemoryTransport(Transport):
         consumer.queue.consumers.append(consumer)
         self.broker._pump(consumer.queue)
         return consumer
+
+    async def open_replies(self, listener: ReplyListener) -> str:
+        """An exclusive reply queue with a consumer that hands each reply to ``listener``.
+
+        A memory connection never drops, so ``on_lost`` and ``on_restored`` are not called.
+        """
+        self._require_open()
+        if self._reply_queue is not None:
+            raise ClientStateError("open_replies is called once per open transport")
+        self._reply_queue = f"burrow.reply.{next(_reply_numbers)}"
+
+        async def on_reply(delivery: Delivery) -> None:
+            await delivery.ack()  # stands in for RabbitMQ's no-ack consumer
+            listener.on_reply(delivery)
+
+        await self.consume(QueueSpec(self._reply_queue, durable=False), on_reply, prefetch=_UNLIMITED)
+        return self._reply_queue
+
+
+_reply_numbers = itertools.count(1)
+_UNLIMITED = 2**31

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from sdk._codec import JSON
+from sdk._errors import TransportError
 
 __all__ = [
     "BindingSpec",
@@ -22,6 +23,7 @@ __all__ = [
     "Headers",
     "OutgoingMessage",
     "QueueSpec",
+    "ReplyListener",
     "Subscription",
     "TopologySpec",
     "Transport",
@@ -174,6 +176,19 @@ class TopologySpec:
 OnDelivery = Callable[[Delivery], Coroutine[Any, Any, None]]
 
 
+class ReplyListener(Protocol):
+    """Receives a connection's call replies and hears when their consumer comes and goes."""
+
+    def on_reply(self, reply: Delivery) -> None:
+        """A reply arrived; it needs no settling (the reply consumer does not ack)."""
+
+    def on_lost(self, error: TransportError) -> None:
+        """The reply consumer is gone (e.g. the connection dropped): replies on their way are lost."""
+
+    def on_restored(self, address: str) -> None:
+        """The reply consumer is back after ``on_lost``; new requests name ``address`` as reply_to."""
+
+
 class Subscription(abc.ABC):
     """A running consumer."""
 
@@ -232,3 +247,15 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def purge(self, queue: str) -> int:
         """Remove every ready message of ``queue``; return how many there were."""
+
+    @abc.abstractmethod
+    async def open_replies(self, listener: ReplyListener) -> str:
+        """Start this connection's one reply consumer and return its address.
+
+        Requests name the address as ``reply_to``; a worker publishes the reply
+        to the default exchange with that routing key. Replies go to
+        ``listener.on_reply``. When the consumer is lost the transport calls
+        ``listener.on_lost`` and, once it has a consumer again (after a reconnect),
+        ``listener.on_restored`` with the address to use from then on.
+        Call it once per transport.
+        """

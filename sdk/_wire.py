@@ -21,7 +21,10 @@ __all__ = [
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
     "HEADER_PROTOCOL",
+    "HEADER_REPLY",
     "PROTOCOL_VERSION",
+    "REPLY_ERROR",
+    "REPLY_RESULT",
 ]
 
 PROTOCOL_VERSION = 1
@@ -32,6 +35,11 @@ HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
 HEADER_DUE = "x-burrow-due"  # epoch milliseconds before which a delayed message must not be handled
+
+# Set on a call's reply: what its body holds (docs/calls.md).
+HEADER_REPLY = "x-burrow-reply"
+REPLY_RESULT = "result"  # the body is the call's result
+REPLY_ERROR = "error"  # the body is an error envelope
 
 # Set on a message moved to a dead-letter queue.
 HEADER_DEAD_REASON = "x-burrow-dead-reason"  # one of server.DeadReason's values

@@ -21,6 +21,7 @@ from sdk._delay import wait_until_due
 from sdk._retry import NO_RETRY
 from server._context import Context
 from server._dead_letters import DeadReason, dead_letter
+from server._replies import reply_rejected, serve_call
 from server._retry import Retrier, attempt_of
 
 __all__ = ["Binding", "Dispatcher"]
@@ -121,6 +122,7 @@ class Dispatcher:
         except ContractError as exc:
             log.error("dead-lettering message %s: %s", delivery.message_id, exc)
             await self._dead_letter(delivery, DeadReason.UNDECODABLE, exc)
+            await reply_rejected(self._transport, delivery, str(exc))
             return
         context = Context(
             message_id=delivery.message_id or "",
@@ -131,6 +133,9 @@ class Dispatcher:
             sent_at=delivery.timestamp,
             headers=delivery.headers,
         )
+        if info.kind == "call":
+            await serve_call(self._transport, delivery, info, lambda: self._run(binding, message, context))
+            return
         try:
             await self._run(binding, message, context)
         except Exception as exc:
@@ -164,6 +169,7 @@ class Dispatcher:
             error_type="UnknownContract",
             error_message=detail,
         )
+        await reply_rejected(self._transport, delivery, detail)
 
     async def _dead_letter(self, delivery: Delivery, reason: DeadReason, exc: Exception) -> None:
         await dead_letter(

@@ -1,9 +1,4 @@
-"""Generated clients against the real worker on a real broker (the design card's usage).
-
-Tests marked ``xfail(raises=NotImplementedError, strict=True)`` use ``delay=`` or
-calls, which land with the delays and calls work: they will then pass, and
-strict mode turns that into a failure until the marker is removed.
-"""
+"""Generated clients against the real worker on a real broker (the design card's usage)."""
 
 from __future__ import annotations
 
@@ -25,7 +20,6 @@ from examples.cleanup_server.worker import Cleanup
 from server import Context, Worker
 
 ROOT = Path(__file__).resolve().parents[2]
-pending_feature = pytest.mark.xfail(raises=NotImplementedError, strict=True, reason="needs delays/calls")
 
 
 class ObservedCleanup(Cleanup):
@@ -95,7 +89,6 @@ async def test_billing_deletes_later_with_a_durable_delay(amqp_url: str, cleanup
     assert await asyncio.wait_for(cleanup.deleted.get(), 30) == "c.txt"
 
 
-@pending_feature
 async def test_billing_gets_a_typed_result_from_a_call(amqp_url: str, cleanup: ObservedCleanup) -> None:
     async with from_lock.Client.connect(amqp_url) as client:
         info = await billing.archive_invoice(client, "d.txt")
@@ -103,7 +96,6 @@ async def test_billing_gets_a_typed_result_from_a_call(amqp_url: str, cleanup: O
     assert (info.path, info.size) == ("d.txt", 50)
 
 
-@pending_feature
 async def test_generated_client_delays_and_calls_as_on_the_design_card(amqp_url: str, cleanup: ObservedCleanup) -> None:
     async with generated.Client.connect(amqp_url) as client:
         info = await client.cleanup.stat_file("a.txt", timeout=5)

@@ -17,6 +17,7 @@ SDK = [
     "BurrowError",
     "Call",
     "CallError",
+    "CallTimeout",
     "Client",
     "ClientState",
     "ClientStateError",
@@ -25,6 +26,7 @@ SDK = [
     "Contract",
     "ContractError",
     "ContractInfo",
+    "DeclaredError",
     "Delivery",
     "ExchangeBindingSpec",
     "ExchangeSpec",
@@ -37,6 +39,8 @@ SDK = [
     "PublishError",
     "QueueSpec",
     "QueueType",
+    "RemoteError",
+    "ReplyListener",
     "RetryPolicy",
     "Service",
     "Subscription",
@@ -66,6 +70,6 @@ PUBLIC = [(sdk, SDK), (server, SERVER), (sdk.testing, SDK_TESTING)]
 @pytest.mark.parametrize(("module", "expected"), PUBLIC, ids=[module.__name__ for module, _ in PUBLIC])
 def test_public_names_are_exactly_the_expected_ones(module: ModuleType, expected: list[str]) -> None:
     exported = vars(module)["__all__"]
-    assert sorted(exported) == expected
+    assert exported == expected  # sorted, and exactly these
     assert len(set(exported)) == len(exported)
     assert [name for name in exported if not hasattr(module, name)] == []

@@ -1,0 +1,354 @@
+"""Calls end to end, on RabbitMQ and on the in-memory transport.
+
+Each behaviour test runs on both transports (the ``stack`` fixture); the
+connection-drop test needs a real broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import msgspec
+import pytest
+
+from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
+from sdk import (
+    AmqpTransport,
+    Call,
+    CallTimeout,
+    Client,
+    ConnectionLost,
+    ContractError,
+    DeclaredError,
+    ExchangeSpec,
+    MemoryBroker,
+    OutgoingMessage,
+    RemoteError,
+    Service,
+    TopologySpec,
+    Transport,
+    Unroutable,
+)
+from sdk._wire import HEADER_DEADLINE
+from server import Context, Worker
+from tests.conftest import Vhost
+
+WAIT = 30.0  # seconds; generous because the machine is shared
+
+
+class Stack:
+    """Clients and workers on one broker: a RabbitMQ vhost or a ``MemoryBroker``."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+        self.memory = MemoryBroker() if url is None else None
+
+    def transport(self) -> Transport:
+        if self.memory is not None:
+            return self.memory.transport()
+        assert self.url is not None
+        return AmqpTransport(self.url)
+
+    def client(self, *, declare: bool = True, default_timeout: float = 30.0) -> Client:
+        return Client(self.transport(), declare=declare, default_timeout=default_timeout)
+
+    def worker(self, stat_file: Callable[[StatFile, Context], Awaitable[FileInfo]], *, concurrency: int = 32) -> Worker:
+        worker = Worker(transport=self.transport(), concurrency=concurrency)
+        worker.bind(StatFile, stat_file)
+        worker.bind(DeleteFile, delete_file)
+        return worker
+
+
+@pytest.fixture(params=["memory", "rabbitmq"])
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    if request.param == "memory":
+        yield Stack(None)
+    else:
+        yield Stack(request.getfixturevalue("amqp_url"))
+
+
+async def delete_file(task: DeleteFile, ctx: Context) -> None:
+    return None
+
+
+async def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+    if task.path.startswith("missing/"):
+        raise DeclaredError(FileMissing(path=task.path))
+    if task.path.startswith("bad/"):
+        raise ValueError(f"cannot stat {task.path}: permission denied")
+    return FileInfo(path=task.path, size=len(task.path), modified_at=1.5)
+
+
+async def test_concurrent_calls_each_get_their_own_typed_result(stack: Stack) -> None:
+    paths = [f"assets/{n}.png" for n in range(10_000)]
+    results: dict[str, FileInfo] = {}
+
+    async with stack.client() as client, stack.worker(stat_file, concurrency=64):
+
+        async def lane(mine: Iterator[str]) -> None:
+            for path in mine:
+                results[path] = await client.call(StatFile(path=path), timeout=WAIT)
+
+        shared = iter(paths)
+        await asyncio.gather(*(lane(shared) for _ in range(64)))  # 64 calls in flight
+
+    assert len(results) == len(paths)
+    for path, info in results.items():
+        assert info == FileInfo(path=path, size=len(path), modified_at=1.5)
+
+
+async def test_a_declared_error_raised_by_the_handler_arrives_as_its_struct(stack: Stack) -> None:
+    async with stack.client() as client, stack.worker(stat_file):
+        with pytest.raises(DeclaredError) as caught:
+            await client.call(StatFile(path="missing/a.png"), timeout=WAIT)
+
+    assert caught.value.error == FileMissing(path="missing/a.png")
+    assert caught.value.get(FileMissing) == FileMissing(path="missing/a.png")
+    assert caught.value.contract == "cleanup.stat_file"
+    assert str(caught.value) == "cleanup.stat_file: FileMissing(path='missing/a.png')"
+
+
+async def test_a_declared_error_returned_by_an_untyped_handler_arrives_as_its_struct(stack: Stack) -> None:
+    async def returns_error(task: StatFile, ctx: Context) -> Any:
+        return FileMissing(path=task.path)
+
+    async with stack.client() as client, stack.worker(returns_error):
+        with pytest.raises(DeclaredError) as caught:
+            await client.call(StatFile(path="gone.png"), timeout=WAIT)
+
+    assert caught.value.error == FileMissing(path="gone.png")
+
+
+async def test_an_undeclared_exception_arrives_as_a_remote_error_without_traceback(stack: Stack) -> None:
+    async with stack.client() as client, stack.worker(stat_file):
+        with pytest.raises(RemoteError) as caught:
+            await client.call(StatFile(path="bad/a.png"), timeout=WAIT)
+
+    error = caught.value
+    assert (
+        str(error) == "cleanup.stat_file: the worker failed with ValueError: cannot stat bad/a.png: permission denied"
+    )
+    assert (error.code, error.type, error.message) == (
+        "failed",
+        "ValueError",
+        "cannot stat bad/a.png: permission denied",
+    )
+    assert error.__cause__ is None
+    assert "Traceback" not in str(error)
+
+
+async def test_a_declared_error_the_contract_does_not_declare_arrives_as_a_remote_error(stack: Stack) -> None:
+    class Elsewhere(msgspec.Struct, frozen=True):
+        where: str
+
+    async def wrong_error(task: StatFile, ctx: Context) -> FileInfo:
+        raise DeclaredError(Elsewhere(where="s3"))
+
+    async with stack.client() as client, stack.worker(wrong_error):
+        with pytest.raises(RemoteError) as caught:
+            await client.call(StatFile(path="a.png"), timeout=WAIT)
+
+    assert (caught.value.type, caught.value.message) == (
+        "Elsewhere",
+        "the handler answered with an undeclared error: Elsewhere(where='s3')",
+    )
+
+
+async def test_with_no_worker_a_call_times_out_and_a_later_worker_does_not_run_it(stack: Stack) -> None:
+    handled: list[str] = []
+
+    async def recording(task: StatFile, ctx: Context) -> FileInfo:
+        handled.append(task.path)
+        return await stat_file(task, ctx)
+
+    async with stack.client() as client:
+        started = time.monotonic()
+        with pytest.raises(CallTimeout) as caught:
+            await client.call(StatFile(path="early.png"), timeout=1.0)
+        waited = time.monotonic() - started
+        assert 0.9 <= waited < 10  # about its timeout; generous on a shared machine
+        assert str(caught.value) == (
+            "cleanup.stat_file: no reply within 1 s; is a worker serving it? "
+            "If it is just slow, allow more time with timeout="
+        )
+        assert caught.value.waited == 1.0
+
+        # One handler at a time: a request still queued would be served before the next call.
+        async with stack.worker(recording, concurrency=1):
+            assert await client.call(StatFile(path="later.png"), timeout=WAIT) == FileInfo(
+                path="later.png", size=9, modified_at=1.5
+            )
+
+    assert handled == ["later.png"]
+
+
+async def test_a_worker_does_not_run_a_request_past_its_deadline(stack: Stack) -> None:
+    handled: list[str] = []
+
+    async def recording(task: StatFile, ctx: Context) -> FileInfo:
+        handled.append(task.path)
+        return await stat_file(task, ctx)
+
+    async with stack.client() as client, stack.worker(recording, concurrency=1):
+        # As a caller with a slow clock would send it: the broker keeps it, the deadline is gone.
+        publisher = stack.transport()
+        await publisher.open()
+        try:
+            await publisher.publish(
+                OutgoingMessage(
+                    exchange="burrow",
+                    routing_key="cleanup.stat_file",
+                    body=msgspec.json.encode(StatFile(path="stale.png")),
+                    type="cleanup.stat_file",
+                    message_id=uuid.uuid4().hex,
+                    headers={HEADER_DEADLINE: int(time.time() * 1000) - 1000},
+                )
+            )
+        finally:
+            await publisher.close()
+        assert (await client.call(StatFile(path="fresh.png"), timeout=WAIT)).path == "fresh.png"
+
+    assert handled == ["fresh.png"]
+
+
+async def test_a_call_with_no_queue_bound_fails_at_once_as_unroutable(stack: Stack) -> None:
+    transport = stack.transport()
+    async with Client(transport, declare=False) as client:
+        await transport.declare(TopologySpec(exchanges=(ExchangeSpec("burrow"),)))
+        started = time.monotonic()
+        with pytest.raises(Unroutable) as caught:
+            await client.call(StatFile(path="a.png"), timeout=WAIT)
+        assert time.monotonic() - started < WAIT / 2  # not a timeout in disguise
+
+    assert (caught.value.exchange, caught.value.routing_key) == ("burrow", "cleanup.stat_file")
+
+
+# Two versions of one contract, as a caller and a worker deployed apart may hold them.
+old = Service("drift")
+new = Service("drift")
+
+
+class OldInfo(msgspec.Struct, frozen=True):
+    size: int
+
+
+class NewInfo(msgspec.Struct, frozen=True):
+    size: str
+
+
+@old.call("stat")
+class OldStat(Call[OldInfo], frozen=True):
+    path: str
+
+
+@new.call("stat")
+class NewStat(Call[NewInfo], frozen=True):
+    path: str
+
+
+@old.call("count")
+class OldCount(Call[int], frozen=True):
+    path: str
+
+
+@new.call("count")
+class NewCount(Call[int], frozen=True):
+    path: int
+
+
+async def new_stat(request: NewStat, ctx: Context) -> NewInfo:
+    return NewInfo(size="12 kB")
+
+
+async def new_count(request: NewCount, ctx: Context) -> int:
+    return request.path
+
+
+def drift_worker(stack: Stack) -> Worker:
+    worker = Worker(transport=stack.transport())
+    worker.bind(NewStat, new_stat)
+    worker.bind(NewCount, new_count)
+    return worker
+
+
+async def test_a_reply_that_does_not_decode_raises_a_contract_error_with_its_path(stack: Stack) -> None:
+    async with stack.client() as client, drift_worker(stack):
+        with pytest.raises(ContractError) as caught:
+            await client.call(OldStat(path="a.png"), timeout=WAIT)
+
+    assert str(caught.value) == (
+        "drift.stat: the reply does not decode as OldInfo: Expected `int`, got `str` - at `$.size`"
+    )
+
+
+async def test_a_request_the_worker_cannot_decode_fails_the_call_at_once(stack: Stack) -> None:
+    async with stack.client() as client, drift_worker(stack):
+        started = time.monotonic()
+        with pytest.raises(RemoteError) as caught:
+            await client.call(OldCount(path="a.png"), timeout=WAIT)
+        assert time.monotonic() - started < WAIT / 2
+
+    assert caught.value.code == "bad-request"
+    assert caught.value.message == "drift.count: Expected `int`, got `str` - at `$.path`"
+
+
+async def test_closing_the_client_fails_its_pending_calls(stack: Stack) -> None:
+    entered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def held(task: StatFile, ctx: Context) -> FileInfo:
+        entered.set()
+        await release.wait()
+        return await stat_file(task, ctx)
+
+    async with stack.worker(held, concurrency=1):
+        client = stack.client()
+        await client.open()
+        pending = asyncio.create_task(client.call(StatFile(path="a.png"), timeout=WAIT))
+        await asyncio.wait_for(entered.wait(), WAIT)
+        await client.aclose()
+        with pytest.raises(ConnectionLost, match="the client was closed before the reply came"):
+            await pending
+        release.set()
+
+
+async def test_a_dropped_connection_fails_pending_calls_at_once_and_later_calls_work(vhost: Vhost) -> None:
+    # Reconnect quickly: aio-pika waits 5 s between attempts by default.
+    stack = Stack(vhost.url + "?reconnect_interval=0.5")
+    release = asyncio.Event()
+    entered: asyncio.Queue[str] = asyncio.Queue()
+
+    async def held(task: StatFile, ctx: Context) -> FileInfo:
+        await entered.put(task.path)
+        await release.wait()
+        return await stat_file(task, ctx)
+
+    async with stack.client() as client, stack.worker(held):
+        calls = [asyncio.create_task(client.call(StatFile(path=f"{n}.png"), timeout=WAIT)) for n in range(5)]
+        for _ in calls:
+            await asyncio.wait_for(entered.get(), WAIT)
+        await _wait_for_connections(vhost, 2)  # the management API lists them with a delay
+
+        dropped = time.monotonic()
+        assert await asyncio.to_thread(vhost.broker.close_connections, vhost.name) == 2
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        assert time.monotonic() - dropped < WAIT / 2  # promptly, not after their timeout
+
+        assert all(isinstance(outcome, ConnectionLost) for outcome in outcomes), outcomes
+        assert "the connection to the broker dropped before the reply came" in str(outcomes[0])
+        release.set()
+        # Waits for the client to reconnect and its reply queue to come back.
+        assert await client.call(StatFile(path="after.png"), timeout=WAIT) == FileInfo(
+            path="after.png", size=9, modified_at=1.5
+        )
+
+
+async def _wait_for_connections(vhost: Vhost, count: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while len(await asyncio.to_thread(vhost.broker.connections, vhost.name)) < count:
+        assert time.monotonic() < deadline, f"the management API never listed {count} connections"
+        await asyncio.sleep(0.2)
