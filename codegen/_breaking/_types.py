@@ -175,7 +175,9 @@ def _bound(expr: Any, strict: str, inclusive: str, *, upper: bool = False) -> tu
     """A bound as (value, exclusive), negated for upper bounds so that larger is always tighter."""
     sign = -1 if upper else 1
     if getattr(expr, strict, None) is not None:
-        return (sign * getattr(expr, strict), True)
+        value = sign * getattr(expr, strict)
+        # Between integers, gt=0 is ge=1: compare them as equal.
+        return (value + 1, False) if getattr(expr, "name", None) == "int" else (value, True)
     if getattr(expr, inclusive, None) is not None:
         return (sign * getattr(expr, inclusive), False)
     return None
