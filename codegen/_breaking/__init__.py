@@ -9,11 +9,12 @@
 
 from codegen._breaking._command import add_contracts_command, read_against
 from codegen._breaking._contracts import compare_locks
-from codegen._breaking._findings import Change, Direction, Role
+from codegen._breaking._findings import RULES, Change, Direction, Role
 from codegen._breaking._policy import Allow, BreakingConfig, load_breaking_config
 from codegen._breaking._report import Finding, Report, judge, render_json, render_text
 
 __all__ = [
+    "RULES",
     "Allow",
     "BreakingConfig",
     "Change",

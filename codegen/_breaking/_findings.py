@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["BOTH", "Change", "Direction", "Role", "directions"]
+__all__ = ["BOTH", "RULES", "Change", "Direction", "Role", "directions"]
 
 Direction = Literal["backward", "forward"]
 Role = Literal["request", "reply"]
@@ -50,3 +50,51 @@ def directions(*, backward: bool = False, forward: bool = False) -> tuple[Direct
     if forward:
         found.append("forward")
     return tuple(found)
+
+
+RULES: dict[str, str] = {
+    # contracts
+    "contract-removed": "a contract is gone",
+    "contract-added": "a new contract",
+    "routing-changed": "a contract's routing key changed",
+    "queue-changed": "a contract is served from another queue",
+    "kind-changed": "a task became a call or back",
+    "error-added": "a call declares a new error",
+    "error-removed": "a call no longer declares an error",
+    # Structs and fields
+    "array-like-changed": "array_like turned on or off",
+    "fields-reordered": "array_like fields in another order",
+    "forbid-unknown-fields-enabled": "forbid_unknown_fields turned on",
+    "required-field-added": "a field without a default",
+    "field-added": "a field with a default",
+    "required-field-removed": "a required field is gone",
+    "field-removed": "a field with a default is gone",
+    "removed-name-not-reserved": "a removed field's wire name is not reserved",
+    "reserved-name-reused": "a field uses a reserved wire name",
+    "wire-name-changed": "a field's wire name changed (rename)",
+    "default-added": "a required field got a default",
+    "default-removed": "a field lost its default",
+    "default-changed": "a field's default changed",
+    # types
+    "type-changed": "a type changed incompatibly",
+    "type-widened": "the new type accepts more values",
+    "type-narrowed": "the new type accepts fewer values",
+    "type-equivalent": "another type with the same wire values",
+    "constraint-tightened": "constraints accept fewer values",
+    "constraint-loosened": "constraints accept more values",
+    "constraint-changed": "constraints accept other values",
+    "timezone-requirement-added": "a datetime or time must now be aware (or naive)",
+    "timezone-requirement-removed": "a datetime or time may now be aware or naive",
+    "timezone-requirement-changed": "aware became naive or back",
+    "enum-value-added": "an enum member was added",
+    "enum-value-removed": "an enum member was removed",
+    "enum-value-changed": "an enum member's value changed",
+    "literal-value-added": "a Literal value was added",
+    "literal-value-removed": "a Literal value was removed",
+    # tagged unions
+    "variant-added": "a tagged union gained a variant",
+    "variant-removed": "a tagged union lost a variant",
+    "tag-changed": "a Struct's tag value changed",
+    "tag-field-changed": "the tag field changed",
+}
+"""Every rule the checker applies, with a one-line summary (``docs/breaking.md`` explains each)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codegen._breaking._findings import Change, Direction, Role
+from codegen._breaking._findings import RULES, Change, Direction, Role
 from codegen._ir import Lock, StructDef, TypeDef
 
 __all__ = ["Walker"]
@@ -24,6 +24,7 @@ class Walker:
         self._seen: set[tuple[str, Role, str, str]] = set()
 
     def emit(self, rule: str, path: str, old: str, new: str, breaks: tuple[Direction, ...], why: str) -> None:
+        assert rule in RULES, f"{rule} is not in RULES"
         self.changes.append(
             Change(rule=rule, path=path, service=self.service, role=self.role, old=old, new=new, breaks=breaks, why=why)
         )
