@@ -59,8 +59,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    codegen_config = load_config(args.config)
-    lock_path = Path(args.lock) if args.lock else _configured_lock(codegen_config.lock, codegen_config.path)
+    lock_path = Path(args.lock) if args.lock else _configured_lock(args.config)
     new, _ = read_lock(lock_path)
     old_data, old_name = read_against(args.against, lock_path)
     old = decode_lock(old_data, origin=old_name)
@@ -72,12 +71,11 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if report.breaking else 0
 
 
-def _configured_lock(lock: str | None, resolve: object) -> Path:
-    if lock is None:
+def _configured_lock(pyproject: Path | None) -> Path:
+    config = load_config(pyproject)
+    if config.lock is None:
         raise CodegenError("no lock to check: set lock in [tool.burrow.codegen] or pass --lock")
-    assert callable(resolve)
-    path: Path = resolve(lock)
-    return path
+    return config.path(config.lock)
 
 
 def read_against(against: str, lock_path: Path) -> tuple[bytes, str]:

@@ -54,19 +54,20 @@ def _label(struct: StructDef, field: FieldDef) -> str:
 
 
 def _pair(old: StructDef, new: StructDef) -> tuple[list[tuple[FieldDef, FieldDef]], list[FieldDef], list[FieldDef]]:
-    def key(field: FieldDef) -> str:
-        return field.name if new.array_like else field.wire_name
-
-    new_by_key = {key(f): f for f in new.fields}
-    pairs = [(f, new_by_key[key(f)]) for f in old.fields if key(f) in new_by_key]
-    removed = [f for f in old.fields if key(f) not in new_by_key]
-    added = [f for f in new.fields if key(f) not in {key(o) for o in old.fields}]
+    """(paired, removed, added) fields: by position for ``array_like``, else by wire name."""
+    if new.array_like:
+        common = min(len(old.fields), len(new.fields))
+        return list(zip(old.fields, new.fields, strict=False)), old.fields[common:], new.fields[common:]
+    new_names = {f.wire_name: f for f in new.fields}
+    old_names = {f.wire_name for f in old.fields}
+    pairs = [(f, new_names[f.wire_name]) for f in old.fields if f.wire_name in new_names]
+    removed = [f for f in old.fields if f.wire_name not in new_names]
+    added = [f for f in new.fields if f.wire_name not in old_names]
     # A field that kept its Python name but not its wire name was renamed on the wire.
     renamed = [(o, n) for o in removed for n in added if o.name == n.name]
-    pairs += renamed
     removed = [f for f in removed if all(f is not o for o, _ in renamed)]
     added = [f for f in added if all(f is not n for _, n in renamed)]
-    return pairs, removed, added
+    return pairs + renamed, removed, added
 
 
 def _order(w: Walker, old: StructDef, new: StructDef, path: str) -> None:
