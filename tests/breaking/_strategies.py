@@ -29,6 +29,7 @@ from codegen import (
 
 __all__ = ["values"]
 
+_EARLIEST, _LATEST = datetime.datetime(1900, 1, 1), datetime.datetime(2200, 1, 1)
 _ZONES = st.builds(lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes)), st.integers(-720, 720))
 
 
@@ -97,7 +98,8 @@ def _scalar(expr: ScalarType) -> st.SearchStrategy[Any]:
         kind = bytes if name == "bytes" else bytearray
         return st.binary(min_size=expr.min_length or 0, max_size=_most(expr.max_length)).map(kind)
     if name == "datetime":
-        return st.datetimes(timezones=_zones(expr.tz))
+        # Far from year 1 and 9999: an offset must not push the instant out of range.
+        return st.datetimes(min_value=_EARLIEST, max_value=_LATEST, timezones=_zones(expr.tz))
     if name == "time":
         return st.times(timezones=_zones(expr.tz))
     simple: dict[str, st.SearchStrategy[Any]] = {
@@ -118,22 +120,23 @@ def _zones(tz: bool | None) -> st.SearchStrategy[Any]:
 
 
 def _number(expr: ScalarType) -> st.SearchStrategy[Any]:
-    low = expr.ge if expr.ge is not None else (expr.gt + 1 if expr.gt is not None else -(2**31))
-    high = expr.le if expr.le is not None else (expr.lt - 1 if expr.lt is not None else 2**31)
     if expr.name == "int":
-        numbers: st.SearchStrategy[Any] = st.integers(int(low), int(high))
-        if expr.multiple_of is not None:
-            step = int(expr.multiple_of)
-            numbers = st.integers(-(-int(low) // step), int(high) // step).map(lambda n: n * step)
-        return numbers
-    floats = st.floats(low, high, allow_nan=False, allow_infinity=False).filter(lambda x: _fits(expr, x))
-    if expr.name == "float":
-        return floats
-    return floats.map(lambda x: decimal.Decimal(repr(x)))
-
-
-def _fits(expr: ScalarType, number: float) -> bool:
-    return (expr.gt is None or number > expr.gt) and (expr.lt is None or number < expr.lt)
+        low = expr.ge if expr.ge is not None else (expr.gt + 1 if expr.gt is not None else -(2**31))
+        high = expr.le if expr.le is not None else (expr.lt - 1 if expr.lt is not None else 2**31)
+        step = int(expr.multiple_of or 1)
+        return st.integers(-(-int(low) // step), int(high) // step).map(lambda n: n * step)
+    floats = st.floats(
+        min_value=expr.ge if expr.ge is not None else expr.gt,
+        max_value=expr.le if expr.le is not None else expr.lt,
+        exclude_min=expr.ge is None and expr.gt is not None,
+        exclude_max=expr.le is None and expr.lt is not None,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+    multiple = expr.multiple_of
+    if multiple is not None:
+        floats = floats.filter(lambda x: x % multiple == 0)
+    return floats if expr.name == "float" else floats.map(lambda x: decimal.Decimal(repr(x)))
 
 
 def _text(expr: ScalarType) -> st.SearchStrategy[str]:
