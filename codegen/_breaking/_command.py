@@ -38,7 +38,9 @@ def add_contracts_command(commands: argparse._SubParsersAction[argparse.Argument
         "--against", required=True, metavar="LOCK|REF", help="an old lock file, a git ref, or REF:PATH"
     )
     breaking.add_argument("--lock", metavar="PATH", help="the new lock (default: the lock of [tool.burrow.codegen])")
-    breaking.add_argument("--config", type=Path, help="pyproject.toml to read (default: ./pyproject.toml)")
+    breaking.add_argument(
+        "--config", type=Path, metavar="PATH", help="pyproject.toml to read (default: ./pyproject.toml)"
+    )
     breaking.add_argument("--format", choices=("text", "json"), default="text")
     breaking.add_argument("--missing-ok", action="store_true", help="exit 0 when the ref or its lock does not exist")
     breaking.set_defaults(run=_run)
@@ -93,7 +95,7 @@ def read_against(against: str, lock_path: Path) -> tuple[bytes, str]:
 def _repo_path(lock_path: Path, where: Path) -> str:
     top = _git(["rev-parse", "--show-toplevel"], where)
     if top.returncode != 0:
-        raise CodegenError(f"--against is neither a file nor usable as a git ref: {top.stderr.decode().strip()}")
+        raise MissingBaseError(f"--against is neither a file nor usable as a git ref: {top.stderr.decode().strip()}")
     return lock_path.resolve().relative_to(Path(top.stdout.decode().strip()).resolve()).as_posix()
 
 

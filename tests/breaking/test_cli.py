@@ -165,3 +165,13 @@ def test_ci_in_a_fresh_clone_compares_the_last_commit_with_its_parent(
     shallow = tmp_path_factory.mktemp("ci") / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth=1", f"file://{repo}", str(shallow)], check=True, capture_output=True)
     assert _run(shallow, "--against", "HEAD~1", "--missing-ok") == 0
+
+
+def test_outside_a_git_repository_missing_ok_skips_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # e.g. CI building from a source archive: no history, nothing to compare.
+    (tmp_path / "pyproject.toml").write_text('[tool.burrow.codegen]\nlock = "burrow.lock.json"\n')
+    (tmp_path / "burrow.lock.json").write_bytes(encode_lock(lock_of(fields.path_only())))
+    assert _run(tmp_path, "--against", "HEAD~1", "--missing-ok") == 0
+    assert "neither a file nor usable as a git ref" in capsys.readouterr().err
