@@ -12,6 +12,7 @@ __all__ = ["main"]
 def build_parser() -> argparse.ArgumentParser:
     # The worker command lives with the worker runtime; this is the one place
     # where the command line joins the packages together.
+    from codegen._breaking import add_contracts_command
     from codegen._commands import add_codegen_command
     from server._cli import add_worker_command
     from server._dead_cli import add_dead_command
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="burrow", description="Typed task and RPC services on RabbitMQ.")
     commands = parser.add_subparsers(title="commands", required=True)
     add_codegen_command(commands)
+    add_contracts_command(commands)
     add_worker_command(commands)
     add_dead_command(commands)
     return parser

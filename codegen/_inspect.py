@@ -170,6 +170,7 @@ class _Collector:
             forbid_unknown_fields=t.forbid_unknown_fields,
             omit_defaults=config.omit_defaults,
             frozen=config.frozen,
+            reserved=_reserved(cls, t),
         )
 
     def _field(self, f: mi.Field, where: str) -> FieldDef:
@@ -192,6 +193,22 @@ class _Collector:
             )
         default = msgspec.to_builtins(f.default)
         return FieldDef(name=f.name, wire_name=f.encode_name, type=expr, required=False, default=default)
+
+
+def _reserved(cls: type, t: mi.StructType) -> list[str]:
+    """The wire names ``cls.__burrow_reserved__`` keeps from reuse, sorted; a field using one is an error."""
+    reserved = getattr(cls, "__burrow_reserved__", ())
+    if isinstance(reserved, str) or not all(isinstance(name, str) for name in reserved):
+        raise CodegenError(
+            f"{cls.__name__}.__burrow_reserved__ must be a tuple of wire names, such as ('size',), got {reserved!r}"
+        )
+    for field in t.fields:
+        if field.encode_name in reserved:
+            raise CodegenError(
+                f"{cls.__name__}.{field.name}: the wire name {field.encode_name!r} is reserved "
+                "(__burrow_reserved__): old messages may still carry it with another meaning; choose another name"
+            )
+    return sorted(set(reserved))
 
 
 def _constraints(t: mi.Type) -> dict[str, Any]:

@@ -137,7 +137,11 @@ class FieldDef(_Node):
 
 
 class StructDef(_Node, tag="struct", tag_field="kind"):
-    """A msgspec Struct: fields and every config option that changes the wire format."""
+    """A msgspec Struct: fields and every config option that changes the wire format.
+
+    ``reserved`` lists wire names that no field may use again (declared with
+    ``__burrow_reserved__``): removed fields whose old messages may still be queued.
+    """
 
     name: str
     module: str
@@ -149,6 +153,7 @@ class StructDef(_Node, tag="struct", tag_field="kind"):
     forbid_unknown_fields: bool = False
     omit_defaults: bool = False
     frozen: bool = False
+    reserved: list[str] = []
 
 
 class EnumMember(_Node):

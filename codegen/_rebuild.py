@@ -117,6 +117,8 @@ class _Builder:
             rename={f.name: f.wire_name for f in definition.fields if f.name != f.wire_name} or None,
         )
         cls.__doc__ = definition.doc or None
+        if definition.reserved:
+            cls.__burrow_reserved__ = tuple(definition.reserved)  # type: ignore[attr-defined]
         return cls
 
     def expr(self, expr: TypeExpr, path: tuple[str, ...]) -> Any:

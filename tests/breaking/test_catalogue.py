@@ -1,0 +1,23 @@
+"""The rule catalogue, the fixtures and the documentation list the same rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from codegen._breaking import RULES
+from tests.breaking._catalogue import CASES
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "breaking.md"
+
+
+def test_every_rule_has_a_fixture_pair() -> None:
+    covered = {rule for case in CASES.values() for rule, _, _ in case.expected}
+    assert sorted(set(RULES) - covered) == []
+    assert sorted(covered - set(RULES)) == []
+
+
+def test_every_rule_is_documented_in_the_rules_table() -> None:
+    table = DOCS.read_text().split("## Rules", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z-]+)` \|", table, flags=re.MULTILINE)
+    assert sorted(documented) == sorted(RULES)
