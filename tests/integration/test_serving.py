@@ -9,9 +9,9 @@ import msgspec
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import MSGPACK, Client, ConfigurationError, Service, Task, TopologyError
+from sdk import MSGPACK, Client, ConfigurationError, Service, Task
 from server import Context, Worker, WorkerState
-from tests.integration._raw import WAIT, drain, message_count, raw_channel
+from tests.integration._raw import WAIT, drain, message_count
 
 media = Service("media")
 
@@ -110,18 +110,3 @@ async def test_a_worker_will_not_start_with_a_contract_of_its_service_unbound(am
         "(their messages would only reach the dead-letter queue)"
     )
     assert worker.state is WorkerState.IDLE
-
-
-async def test_a_worker_refuses_a_queue_declared_with_other_arguments(amqp_url: str) -> None:
-    async with raw_channel(amqp_url) as channel:
-        await channel.declare_queue("cleanup", durable=True, arguments={"x-queue-type": "quorum"})
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        pass
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
-    with pytest.raises(TopologyError, match="PRECONDITION_FAILED"):
-        await worker.start()
-    assert worker.state is WorkerState.STOPPED
