@@ -55,24 +55,6 @@ async def test_a_sync_handler_runs_in_a_thread_pool(amqp_url: str) -> None:
     assert await message_count(amqp_url, "cleanup") == 0
 
 
-async def test_a_task_sent_before_any_worker_waits_for_one(amqp_url: str) -> None:
-    async with Client.connect(amqp_url) as client:
-        await client.send(DeleteFile(path="/tmp/early"))
-    assert await message_count(amqp_url, "cleanup") == 1
-
-    handled: asyncio.Queue[str] = asyncio.Queue()
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        await handled.put(task.path)
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
-    async with worker:
-        assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/early"
-    assert await message_count(amqp_url, "cleanup") == 0
-
-
 async def test_msgpack_round_trips(amqp_url: str) -> None:
     sent = Resize(image=b"\x89PNG\x00\xff", width=640, ratio=1.5, tags=["a", "é"], crop=Crop(left=1, top=2))
     async with Client.connect(amqp_url, content_type=MSGPACK, app_id="gallery") as client:
