@@ -175,6 +175,36 @@ class MemoryBroker:
         """Delayed messages (sends with ``delay``/``at`` and retries) not yet due, soonest first."""
         return self._scheduler.pending()
 
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until no queue with a consumer holds a message and no delivery is being handled.
+
+        Replies, retries due now and messages that handlers publish are followed
+        too. Delayed messages not yet due are not waited for (see ``advance``);
+        nor are queues nobody consumes, such as dead-letter queues.
+
+        Raises:
+            TimeoutError: still busy after ``timeout`` seconds (a handler waiting
+                forever, or work that keeps making more work); says which queues.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while await self._busy():
+                    pass
+        except TimeoutError:
+            busy = sorted(queue.spec.name for queue in self._queues.values() if _busy_queue(queue))
+            raise TimeoutError(f"the in-memory broker is still busy after {timeout} s; busy queues: {busy}") from None
+
+    async def _busy(self) -> bool:
+        """Wait for what is running now; return whether anything was."""
+        running = {task for queue in self._queues.values() for c in queue.consumers for task in c.tasks}
+        if running:
+            await asyncio.wait(running)
+            return True
+        # Nothing running: let callbacks already scheduled (a publish, a reply) run, then look again.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return any(_busy_queue(queue) for queue in self._queues.values())
+
     def transport(self) -> MemoryTransport:
         """A new connection to this broker."""
         return MemoryTransport(self)
@@ -330,6 +360,11 @@ def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delive
         expiration=message.expiration,
         redelivered=stored.redelivered,
     )
+
+
+def _busy_queue(queue: _Queue) -> bool:
+    ready = bool(queue.consumers) and any(not stored.expired() for stored in queue.messages)
+    return ready or any(consumer.tasks or consumer.unsettled for consumer in queue.consumers)
 
 
 def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:

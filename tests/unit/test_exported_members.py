@@ -62,7 +62,7 @@ SERVER = [
     "Worker",
     "WorkerState",
 ]
-SDK_TESTING = ["LocalRabbitMQ", "RabbitMQNotInstalled"]
+SDK_TESTING = ["Harness", "LocalRabbitMQ", "RabbitMQNotInstalled", "burrow_harness"]
 
 PUBLIC = [(sdk, SDK), (server, SERVER), (sdk.testing, SDK_TESTING)]
 
