@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from contracts.cleanup import DeleteFile, FileInfo, StatFile
+from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
 from contracts.generated.server import CleanupService, bind_cleanup
+from sdk import DeclaredError
 from server import Context, Worker
 
 __all__ = ["Cleanup", "worker"]
@@ -35,7 +36,10 @@ class Cleanup(CleanupService):
         self._resolve(task.path).unlink(missing_ok=True)  # already gone counts as deleted
 
     async def stat_file(self, task: StatFile, ctx: Context) -> FileInfo:
-        stat = self._resolve(task.path).stat()
+        try:
+            stat = self._resolve(task.path).stat()
+        except FileNotFoundError:
+            raise DeclaredError(FileMissing(path=task.path)) from None  # the caller gets it typed
         return FileInfo(path=task.path, size=stat.st_size, modified_at=stat.st_mtime)
 
 
