@@ -101,11 +101,20 @@ async def test_exhausted_retries_dead_letter_with_headers_and_replay_runs_again(
         assert letter.failed_at is not None
         assert letter.failed_at - letter.first_failed_at >= 200  # backoffs of 0.1 s and 0.2 s
         assert [again.message_id for again in await dead.list()] == [letter.message_id]  # listing keeps it
+        assert await dead.show(letter.message_id) == letter
 
         broken = False
         assert await dead.replay() == 1
         assert await asyncio.wait_for(runs.get(), WAIT) == 1  # a fresh start
         assert await dead.list() == []
+
+        broken = True
+        await client.send(Ring(name="doomed once more"))
+        for _ in range(3):
+            await asyncio.wait_for(runs.get(), WAIT)
+        await _one_dead_letter(dead)
+        assert await dead.purge() == 1
+        assert await stack.count("timers.dead") == 0
 
 
 async def _one_dead_letter(dead: DeadLetters) -> DeadLetter:
