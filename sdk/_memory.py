@@ -22,6 +22,7 @@ from typing import Any
 from sdk._errors import ClientStateError, TopologyError, Unroutable
 from sdk._memory_dead import dead_letter_copy, dead_letters_to, queue_ttl
 from sdk._memory_delay import DelayScheduler, ManualClock
+from sdk._memory_idle import wait_until_idle
 from sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -195,24 +196,7 @@ class MemoryBroker:
             TimeoutError: still busy after ``timeout`` seconds (a handler waiting
                 forever, or work that keeps making more work); says which queues.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                while await self._busy():
-                    pass
-        except TimeoutError:
-            busy = sorted(queue.spec.name for queue in self._queues.values() if _busy_queue(queue))
-            raise TimeoutError(f"the in-memory broker is still busy after {timeout} s; busy queues: {busy}") from None
-
-    async def _busy(self) -> bool:
-        """Wait for what is running now; return whether anything was."""
-        running = {task for queue in self._queues.values() for c in queue.consumers for task in c.tasks}
-        if running:
-            await asyncio.wait(running)
-            return True
-        # Nothing running: let callbacks already scheduled (a publish, a reply) run, then look again.
-        for _ in range(3):
-            await asyncio.sleep(0)
-        return any(_busy_queue(queue) for queue in self._queues.values())
+        await wait_until_idle(self._queues.values, timeout)
 
     def transport(self) -> MemoryTransport:
         """A new connection to this broker."""
@@ -403,11 +387,6 @@ def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delive
 
 def _seconds(milliseconds: int | None) -> float | None:
     return None if milliseconds is None else milliseconds / 1000
-
-
-def _busy_queue(queue: _Queue) -> bool:
-    ready = bool(queue.consumers) and any(not stored.expired() for stored in queue.messages)
-    return ready or any(consumer.tasks or consumer.unsettled for consumer in queue.consumers)
 
 
 def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:

@@ -101,20 +101,23 @@ async def verify_contracts(
     Handlers run for real: give them a sandbox (a temporary directory, a test database).
     """
     services = _services(contracts)
-    probe = Worker(transport=None)
-    bind(probe)
-    served = {service.name for service in probe.services}
+    served: set[str] = set()
+
+    def bind_and_note(worker: Worker) -> None:
+        bind(worker)
+        served.update(service.name for service in worker.services)
+
     results: list[ExampleResult] = []
-    unbound = [info for service in services for info in _contracts(service) if service.name not in served]
-    results += [ExampleResult(info.wire_name, Outcome.UNBOUND, "its service is not bound") for info in unbound]
     try:
-        async with burrow_harness(bind, clock=ManualClock()) as harness:
+        async with burrow_harness(bind_and_note, clock=ManualClock()) as harness:
             for service in services:
                 if service.name in served:
                     for info in _contracts(service):
                         results += [await _run(harness, info, example, timeout) for example in _examples(info)]
     except ConfigurationError as exc:  # the worker refused to start: a contract of a served service is unbound
         results.append(ExampleResult("*", Outcome.UNBOUND, str(exc)))
+    unbound = [info for service in services for info in _contracts(service) if service.name not in served]
+    results += [ExampleResult(info.wire_name, Outcome.UNBOUND, "its service is not bound") for info in unbound]
     return ContractReport(tuple(results))
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import assert_type
 
 import pytest
 
+from contracts.cleanup import DeleteFile
+from contracts.generated.client import Client as GeneratedClient
 from sdk import Client, ManualClock, MemoryBroker, RetryPolicy, Service, Task
 from sdk.testing import Harness, burrow_harness
 from server import Context, Worker
@@ -86,3 +90,12 @@ async def test_drain_names_the_busy_queue_when_a_handler_never_finishes() -> Non
 def test_the_plugin_gives_a_broker_on_the_manual_clock(burrow_broker: MemoryBroker, burrow_clock: ManualClock) -> None:
     assert burrow_broker.advance(5) == 0
     assert burrow_clock.now() == 5
+
+
+async def test_the_harness_client_has_the_type_asked_for(serve_cleanup: Callable[[Worker], None]) -> None:
+    async with burrow_harness(serve_cleanup, client=GeneratedClient) as h:
+        assert_type(h, Harness[GeneratedClient])
+        assert isinstance(h.client, GeneratedClient)
+    async with burrow_harness(serve_cleanup) as plain:
+        assert_type(plain, Harness[Client])
+        assert_type(plain.sent(DeleteFile), list[DeleteFile])
