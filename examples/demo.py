@@ -33,6 +33,7 @@ from sdk.testing import LocalRabbitMQ
 __all__ = ["main"]
 
 STARTUP_TIMEOUT = 60.0
+DELETE_AFTER = 3.0  # seconds: the seed scenario's delayed delete, kept short for a demo
 CLEANUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -177,16 +178,23 @@ def run(url: str, temp_dir: Path) -> None:
     try:
         worker = start_worker(env, children)
         start_app(env, port, children)
-        say(f"worker and app are up; POST http://127.0.0.1:{port}/files")
+        url = f"http://127.0.0.1:{port}/files?delete_after={DELETE_AFTER}"
+        say(f"worker and app are up; POST {url}")
         started = time.perf_counter()
-        answer = post_json(f"http://127.0.0.1:{port}/files")
+        answer = post_json(url)
         published = time.perf_counter()
-        wait_until_deleted(Path(answer["directory"]), worker)
+        directory = Path(answer["directory"])
+        if (early := answer["files"] - remaining_files(directory)) > 0:
+            raise DemoFailed(f"{early} files were deleted before their {DELETE_AFTER} s delay")
+        wait_until_deleted(directory, worker)
         deleted = time.perf_counter()
     finally:
         stop(children)
     created = answer["files"]
-    say(f"the app created {created} files and published {created} delete_file tasks in {published - started:.3f} s")
+    say(
+        f"the app created {created} files and published {created} delete_file tasks "
+        f"(delay={DELETE_AFTER} s) in {published - started:.3f} s"
+    )
     say(f"the worker deleted all {created} files {deleted - started:.3f} s after the request")
     say("the worker and the app stopped cleanly on SIGTERM")
 

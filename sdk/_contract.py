@@ -144,10 +144,14 @@ class ContractInfo:
 
     @property
     def fingerprint(self) -> str:
-        """A short hash of the request's JSON schema, carried in a header."""
+        """A short hash of the request's JSON schema, carried in a header.
+
+        Docstrings are left out: they do not change the wire, and a client
+        generated from the lock must send the same fingerprint as the contracts.
+        """
         if self._fingerprint is None:
-            schema = msgspec.json.encode(msgspec.json.schema(self.request_type), order="sorted")
-            self._fingerprint = hashlib.sha256(schema).hexdigest()[:16]
+            schema = _without_prose(msgspec.json.schema(self.request_type))
+            self._fingerprint = hashlib.sha256(msgspec.json.encode(schema, order="sorted")).hexdigest()[:16]
         return self._fingerprint
 
     def decode(self, body: bytes, content_type: str | None) -> Contract:
@@ -314,6 +318,25 @@ def _example(info: ContractInfo, index: int, fields: Mapping[str, Any]) -> Contr
     except msgspec.ValidationError as exc:
         raise ConfigurationError(f"{info.wire_name}: example #{index} is not a valid message: {exc}") from None
     return example
+
+
+_PROSE = ("title", "description")
+_NAMED_SCHEMAS = ("properties", "$defs")  # their keys are field and type names, not keywords
+
+
+def _without_prose(schema: Any) -> Any:
+    """A JSON schema without its ``title`` and ``description`` keywords."""
+    if isinstance(schema, list):
+        return [_without_prose(value) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NAMED_SCHEMAS and isinstance(value, dict):
+            kept[key] = {name: _without_prose(sub) for name, sub in value.items()}
+        elif key not in _PROSE:
+            kept[key] = _without_prose(value)
+    return kept
 
 
 def _call_result_type(cls: type[Call[Any]]) -> Any:

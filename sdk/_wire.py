@@ -20,7 +20,6 @@ __all__ = [
     "HEADER_ORIGINAL_EXCHANGE",
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
-    "HEADER_PROTOCOL",
     "HEADER_REPLY",
     "PROTOCOL_VERSION",
     "REPLY_ERROR",
@@ -30,7 +29,6 @@ __all__ = [
 PROTOCOL_VERSION = 1
 DEFAULT_EXCHANGE = "burrow"
 
-HEADER_PROTOCOL = "x-burrow-protocol"
 HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used

@@ -89,7 +89,9 @@ class Worker:
         self._subscriptions: list[Subscription] = []
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._executor: ThreadPoolExecutor | None = None
-        self._stop_requested: asyncio.Event | None = None
+        # Made here (an Event binds to a loop only when awaited) so that a stop
+        # requested before start, e.g. by an early SIGTERM, is not lost.
+        self._stop_requested = asyncio.Event()
 
     @property
     def state(self) -> WorkerState:
@@ -140,7 +142,6 @@ class Worker:
         if self._state is not WorkerState.IDLE:
             raise ClientStateError(f"a worker can be started once; this one is {self._state.value}")
         self._check_complete()
-        self._stop_requested = asyncio.Event()
         if self._transport is None:
             self._transport = AmqpTransport(self._resolve_url(), connection_name=self.name)
         if any(not binding.is_async for binding in self._bindings.values()):
@@ -188,8 +189,6 @@ class Worker:
 
         Safe to call from a signal handler.
         """
-        if self._stop_requested is None:
-            return
         if self._stop_requested.is_set():
             log.warning("second stop request: cancelling %d in-flight handlers", len(self._in_flight))
             for task in list(self._in_flight):
@@ -229,7 +228,6 @@ class Worker:
     async def run(self) -> None:
         """Start, serve until ``request_stop()`` (or cancellation), then stop gracefully."""
         await self.start()
-        assert self._stop_requested is not None
         try:
             await self._stop_requested.wait()
         finally:

@@ -60,7 +60,7 @@ def serve_cleanup(tmp_path: Path) -> Callable[[Worker], None]:
     The one place tests name the example implementation.
     """
     from contracts.generated.server import bind_cleanup
-    from examples.cleanup_server.worker import Cleanup
+    from examples.cleanup.worker import Cleanup
 
     implementation = Cleanup(tmp_path)
     return lambda worker: bind_cleanup(worker, implementation)

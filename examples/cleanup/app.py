@@ -14,22 +14,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from pydantic import BaseModel
 
-from contracts.cleanup import DeleteFile
+from contracts.generated.client import Client
 from examples.cleanup.settings import broker_url, temp_dir
-from sdk import Client
 
-__all__ = ["FILES_PER_REQUEST", "app", "delete_later"]
+__all__ = ["DEFAULT_DELETE_AFTER", "FILES_PER_REQUEST", "app", "delete_later"]
 
 FILES_PER_REQUEST = 150
+DEFAULT_DELETE_AFTER = 60.0  # seconds the files stay around
 
 
 class Published(BaseModel):
     status: str
     directory: str
     files: int
+    delete_after: float
 
 
 @asynccontextmanager
@@ -47,9 +48,13 @@ def get_client(request: Request) -> Client:
 app = FastAPI(title="Burrow cleanup example", lifespan=lifespan)
 
 
-async def delete_later(client: Client, paths: Iterable[Path]) -> None:
-    """Hand the files to the ``cleanup`` service; returns once the broker has stored every task."""
-    await client.send_many(DeleteFile(path=str(path)) for path in paths)
+async def delete_later(client: Client, paths: Iterable[Path], *, after: float) -> None:
+    """Have the ``cleanup`` service delete the files ``after`` seconds from now.
+
+    Returns once the broker has stored every task; the delay is durable (it lives
+    in the broker, survives restarts and holds nothing in any worker's memory).
+    """
+    await asyncio.gather(*(client.cleanup.delete_file(str(path), delay=after) for path in paths))
 
 
 def make_temporary_files(count: int) -> tuple[Path, list[Path]]:
@@ -64,8 +69,13 @@ def make_temporary_files(count: int) -> tuple[Path, list[Path]]:
 
 
 @app.post("/files")
-async def create_files(client: Annotated[Client, Depends(get_client)]) -> Published:
-    """Create temporary files and ask the cleanup service to delete them."""
+async def create_files(
+    client: Annotated[Client, Depends(get_client)],
+    delete_after: Annotated[float, Query(ge=0, description="seconds before the files are deleted")] = (
+        DEFAULT_DELETE_AFTER
+    ),
+) -> Published:
+    """Create temporary files and have the cleanup service delete them later."""
     directory, paths = await asyncio.to_thread(make_temporary_files, FILES_PER_REQUEST)
-    await delete_later(client, paths)
-    return Published(status="published", directory=str(directory), files=len(paths))
+    await delete_later(client, paths, after=delete_after)
+    return Published(status="published", directory=str(directory), files=len(paths), delete_after=delete_after)

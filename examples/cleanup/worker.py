@@ -1,47 +1,63 @@
 """The ``cleanup`` service: deletes the files other services hand it.
 
-burrow worker examples.cleanup.worker:worker
+    CLEANUP_DIR=/tmp/burrow-cleanup burrow worker examples.cleanup.worker:worker
+
+``Cleanup`` implements the generated ``CleanupService``: mypy checks every method
+against its contract, and ``bind_cleanup`` binds them all, so no contract of the
+service can be left unserved.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from contracts.cleanup import DeleteFile, FileInfo, StatFile
+from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
+from contracts.generated.server import CleanupService, bind_cleanup
 from examples.cleanup.settings import temp_dir
+from sdk import DeclaredError
 from server import Context, Worker
 
-__all__ = ["create_worker", "delete_file", "stat_file", "worker"]
+__all__ = ["Cleanup", "create_worker", "worker"]
 
 
-def _checked(path: str) -> Path:
-    # A task names a path, and whoever can publish can name any path: refuse
-    # everything outside the temporary directory (the task is dead-lettered).
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(temp_dir()):
-        raise PermissionError(f"{path} is outside {temp_dir()}; refusing to touch it")
-    return resolved
+class Cleanup(CleanupService):
+    """Deletes and inspects files below ``root``; paths (relative to it, or absolute) that leave it are refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _resolve(self, path: str) -> Path:
+        # Whoever can publish a task can name any path: refuse everything outside
+        # the root. Raising dead-letters the task with this reason; nothing is lost.
+        resolved = (self.root / path).resolve()
+        if not resolved.is_relative_to(self.root):
+            raise PermissionError(f"{path} is outside {self.root}; refusing to touch it")
+        return resolved
+
+    async def delete_file(self, task: DeleteFile, ctx: Context) -> None:
+        # A missing file counts as deleted: a redelivered task must not fail.
+        # File system calls block, so they run in a thread.
+        await asyncio.to_thread(self._resolve(task.path).unlink, missing_ok=True)
+
+    async def stat_file(self, task: StatFile, ctx: Context) -> FileInfo:
+        try:
+            stat = await asyncio.to_thread(self._resolve(task.path).stat)
+        except FileNotFoundError:
+            raise DeclaredError(FileMissing(path=task.path)) from None
+        return FileInfo(path=task.path, size=stat.st_size, modified_at=stat.st_mtime)
 
 
-# Plain functions: file system calls block, so the worker runs them in its thread pool.
-def delete_file(task: DeleteFile, ctx: Context) -> None:
-    # A missing file counts as deleted: a redelivered task must not fail.
-    _checked(task.path).unlink(missing_ok=True)
+def create_worker(url: str | None = None, root: Path | None = None) -> Worker:
+    """The cleanup worker.
 
-
-def stat_file(task: StatFile, ctx: Context) -> FileInfo:
-    # A missing file raises FileNotFoundError for now; it becomes the declared
-    # FileMissing error once calls can carry declared errors.
-    stat = _checked(task.path).stat()
-    return FileInfo(path=task.path, size=stat.st_size, modified_at=stat.st_mtime)
-
-
-def create_worker(url: str | None = None) -> Worker:
-    """The cleanup worker; ``url`` defaults to ``$BURROW_URL`` / ``$RABBITMQ_URL`` when it starts."""
-    worker = Worker(url, name="cleanup-example-worker")
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
-    return worker
+    Args:
+        url: the broker; defaults to ``$BURROW_URL`` / ``$RABBITMQ_URL`` when it starts.
+        root: the only directory it deletes in; defaults to ``$CLEANUP_DIR``.
+    """
+    served = Worker(url, name="cleanup-example-worker")
+    bind_cleanup(served, Cleanup(root or temp_dir()))
+    return served
 
 
 worker = create_worker()

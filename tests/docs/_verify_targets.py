@@ -7,7 +7,7 @@ from pathlib import Path
 
 from contracts.cleanup import DeleteFile
 from contracts.generated.server import bind_cleanup
-from examples.cleanup_server.worker import Cleanup
+from examples.cleanup.worker import Cleanup
 from server import Context, Worker
 
 

@@ -64,7 +64,7 @@ async def test_a_path_outside_the_root_is_dead_lettered(serve_cleanup: Bind) -> 
 
     (dead,) = h.dead_letters(cleanup)
     assert dead.headers["x-burrow-dead-reason"] == "handler-failed"
-    assert dead.headers["x-burrow-error-type"] == "ValueError"
+    assert dead.headers["x-burrow-error-type"] == "PermissionError"
 
 
 # --8<-- [end:harness]

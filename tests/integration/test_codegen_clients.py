@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from contracts.cleanup import DeleteFile
+from contracts.cleanup import DeleteFile, FileMissing
 from contracts.generated import client as generated
 from contracts.generated.server import bind_cleanup
 from examples.billing import cleanup_client as from_lock
 from examples.billing import service as billing
-from examples.cleanup_server.worker import Cleanup
+from examples.cleanup.worker import Cleanup
+from sdk import DeclaredError
 from server import Context, Worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,3 +103,10 @@ async def test_generated_client_delays_and_calls_as_on_the_design_card(amqp_url:
         assert (info.path, info.size) == ("a.txt", 50)
         await client.cleanup.delete_file("a.txt", delay=0.5)
     assert await asyncio.wait_for(cleanup.deleted.get(), 30) == "a.txt"
+
+
+async def test_a_missing_file_comes_back_as_the_declared_error(amqp_url: str, cleanup: ObservedCleanup) -> None:
+    async with generated.Client.connect(amqp_url) as client:
+        with pytest.raises(DeclaredError) as raised:
+            await client.cleanup.stat_file("gone.txt", timeout=5)
+    assert raised.value.error == FileMissing(path="gone.txt")

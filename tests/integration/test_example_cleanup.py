@@ -40,12 +40,14 @@ async def test_the_worker_deletes_every_file_the_app_publishes(cleanup_dir: Path
         create_worker(amqp_url),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://example") as http,
     ):
-        response = await http.post("/files")
+        response = await http.post("/files", params={"delete_after": 1.5})
         assert response.status_code == 200
         answer = response.json()
         directory = Path(answer["directory"])
         assert answer["files"] == FILES_PER_REQUEST
         assert directory.parent == cleanup_dir
+        # Durable delay: nothing is deleted before its time, everything after it.
+        assert len(files_in(directory)) == FILES_PER_REQUEST
         await asyncio.wait_for(wait_until_empty(directory), timeout=30)
 
 

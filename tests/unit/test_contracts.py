@@ -216,3 +216,22 @@ def test_contracts_are_immutable() -> None:
     with pytest.raises(AttributeError):
         task.path = "/etc/passwd"  # type: ignore[misc]
     assert msgspec.json.encode(task) == b'{"path":"/tmp/x"}'
+
+
+def _fingerprint(name: str, *, documented: bool, fields: tuple[str, ...]) -> str:
+    # The same class name each time: the schema names types by their class names.
+    message: type[Task] = msgspec.defstruct(  # type: ignore[assignment]  # defstruct is typed as returning Struct
+        "Message",
+        [(field, str) for field in fields],
+        bases=(Task,),
+        namespace={"__doc__": "Words." if documented else None},
+    )
+    return contract_info(Service("prose").task(name)(message)).fingerprint
+
+
+def test_fingerprints_ignore_docstrings_but_not_fields_named_like_schema_keywords() -> None:
+    keywords = ("title", "description")
+    assert _fingerprint("a", documented=True, fields=keywords) == _fingerprint("b", documented=False, fields=keywords)
+    assert _fingerprint("a", documented=False, fields=keywords) != _fingerprint(
+        "b", documented=False, fields=("title",)
+    )

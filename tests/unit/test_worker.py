@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
@@ -62,4 +64,13 @@ async def test_a_worker_that_cannot_connect_ends_stopped() -> None:
     worker.bind(StatFile, stat_file)
     with pytest.raises(TransportError, match=r"^cannot connect to RabbitMQ at amqp://guest:\*\*\*@127\.0\.0\.1:1/"):
         await worker.start()
+    assert worker.state is WorkerState.STOPPED
+
+
+async def test_a_stop_requested_before_run_stops_it_once_started() -> None:
+    worker = Worker(transport=MemoryBroker().transport())
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    worker.request_stop()  # e.g. SIGTERM while the process was still importing
+    await asyncio.wait_for(worker.run(), timeout=5)
     assert worker.state is WorkerState.STOPPED

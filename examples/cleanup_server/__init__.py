@@ -1,1 +1,0 @@
-"""The service that owns ``cleanup``, implemented against the generated ``CleanupService``."""
