@@ -25,14 +25,14 @@ class FileMissing(msgspec.Struct, frozen=True, kw_only=True):
     path: str
 
 
-@cleanup.task("delete_file")
+@cleanup.task("delete_file", examples=[{"path": "assets/temp/x.png"}])
 class DeleteFile(Task, frozen=True, kw_only=True):
     """Delete a temporary file. Safe to retry: a missing file counts as deleted."""
 
     path: str
 
 
-@cleanup.call("stat_file", errors=[FileMissing], timeout=10.0)
+@cleanup.call("stat_file", errors=[FileMissing], timeout=10.0, examples=[{"path": "a.png"}])
 class StatFile(Call[FileInfo], frozen=True, kw_only=True):
     """Report a file's size and modification time."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 import msgspec
@@ -100,6 +100,7 @@ class ContractInfo:
         "_fingerprint",
         "doc",
         "errors",
+        "examples",
         "kind",
         "name",
         "queue",
@@ -139,6 +140,7 @@ class ContractInfo:
         self.doc = (request_type.__doc__ or "").strip()
         self._decoders: dict[str, Callable[[bytes], Any]] = {}
         self._fingerprint: str | None = None
+        self.examples: tuple[Contract, ...] = ()  # for contract tests (sdk.testing.verify_contracts)
 
     @property
     def fingerprint(self) -> str:
@@ -177,13 +179,20 @@ class Service:
         self.contracts: dict[str, ContractInfo] = {}
 
     def task(
-        self, name: str, *, queue: str | None = None, retry: RetryPolicy | None = None
+        self,
+        name: str,
+        *,
+        queue: str | None = None,
+        retry: RetryPolicy | None = None,
+        examples: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[type[TaskT]], type[TaskT]]:
         """Register a ``Task`` subclass under ``<service>.<name>``.
 
         Args:
             queue: serve it from its own queue (isolates slow work) instead of the service's.
             retry: how a failing handler is retried; the binding may override it.
+            examples: field values of example messages, validated now; contract tests
+                (``sdk.testing.verify_contracts``) run them through the handler.
         """
 
         def register(cls: type[TaskT]) -> type[TaskT]:
@@ -197,6 +206,7 @@ class Service:
                 timeout=None,
                 queue=queue,
                 retry=retry,
+                examples=examples,
             )
             return cls
 
@@ -210,12 +220,14 @@ class Service:
         timeout: float | None = None,
         queue: str | None = None,
         retry: RetryPolicy | None = None,
+        examples: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[type[CallT]], type[CallT]]:
         """Register a ``Call[R]`` subclass under ``<service>.<name>``.
 
         Args:
             errors: Structs the handler may raise or return as declared errors.
             timeout: default deadline in seconds for calls of this contract.
+            examples: field values of example requests (see ``task``).
         """
 
         def register(cls: type[CallT]) -> type[CallT]:
@@ -229,6 +241,7 @@ class Service:
                 timeout=timeout,
                 queue=queue,
                 retry=retry,
+                examples=examples,
             )
             return cls
 
@@ -246,6 +259,7 @@ class Service:
         timeout: float | None,
         queue: str | None,
         retry: RetryPolicy | None,
+        examples: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise ConfigurationError(f"@{self.name}.{kind}({name!r}) decorates {cls!r}, which is not a {base.__name__}")
@@ -273,6 +287,7 @@ class Service:
             queue=queue or self.queue,
             retry=retry,
         )
+        info.examples = tuple(_example(info, index, fields) for index, fields in enumerate(examples))
         cls.__burrow_contract__ = info
         self.contracts[name] = info
 
@@ -295,6 +310,14 @@ def contract_info(contract: type[Contract] | Contract) -> ContractInfo:
             "@service.task(...) or @service.call(...)"
         )
     return info
+
+
+def _example(info: ContractInfo, index: int, fields: Mapping[str, Any]) -> Contract:
+    try:
+        example: Contract = msgspec.convert(fields, info.request_type)
+    except msgspec.ValidationError as exc:
+        raise ConfigurationError(f"{info.wire_name}: example #{index} is not a valid message: {exc}") from None
+    return example
 
 
 _PROSE = ("title", "description")

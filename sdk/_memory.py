@@ -12,6 +12,7 @@ connection to it; a client and a worker in the same test share one broker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections import deque
@@ -19,7 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sdk._errors import ClientStateError, TopologyError, Unroutable
+from sdk._memory_dead import dead_letter_copy, dead_letters_to, queue_ttl
 from sdk._memory_delay import DelayScheduler, ManualClock
+from sdk._memory_idle import wait_until_idle
 from sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -40,12 +43,16 @@ class _Stored:
 
     __slots__ = ("expires_at", "message", "redelivered", "seq")
 
-    def __init__(self, message: OutgoingMessage, *, redelivered: bool = False, seq: int = 0) -> None:
+    def __init__(
+        self, message: OutgoingMessage, *, redelivered: bool = False, seq: int = 0, ttl: float | None = None
+    ) -> None:
         self.message = message
         self.redelivered = redelivered
         self.seq = seq  # arrival order, so that a requeued basic.get goes back to its place
-        # Per-message TTL: like RabbitMQ, an expired message is dropped, never delivered.
-        self.expires_at = None if message.expiration is None else time.monotonic() + message.expiration / 1000
+        # Per-message and per-queue TTL: like RabbitMQ, an expired message is never delivered
+        # (it is dropped, or dead-lettered when its queue says where).
+        lives = [seconds for seconds in (_seconds(message.expiration), ttl) if seconds is not None]
+        self.expires_at = time.monotonic() + min(lives) if lives else None
 
     def expired(self) -> bool:
         return self.expires_at is not None and time.monotonic() >= self.expires_at
@@ -54,6 +61,7 @@ class _Stored:
 class _Queue:
     def __init__(self, spec: QueueSpec) -> None:
         self.spec = spec
+        self.ttl = queue_ttl(spec)
         self.messages: deque[_Stored] = deque()
         self.consumers: list[_Consumer] = []
         self._next_consumer = itertools.count()
@@ -79,7 +87,7 @@ class _Settlement:
         self._consumer.settle(self._tag, requeue=False)
 
     async def reject(self, requeue: bool = False) -> None:
-        self._consumer.settle(self._tag, requeue=requeue)
+        self._consumer.settle(self._tag, requeue=requeue, rejected=True)
 
 
 class _Consumer(Subscription):
@@ -118,13 +126,15 @@ class _Consumer(Subscription):
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def settle(self, tag: int, *, requeue: bool) -> None:
+    def settle(self, tag: int, *, requeue: bool, rejected: bool = False) -> None:
         stored = self.unsettled.pop(tag, None)
         if stored is None:
             raise ClientStateError(f"delivery {tag} on {self.queue.spec.name} was already settled")
         if requeue:
             stored.redelivered = True
             self.queue.messages.appendleft(stored)
+        elif rejected:
+            self.broker._dead_letter(self.queue, stored.message, "rejected")
         self.broker._pump(self.queue)
 
     async def cancel(self) -> None:
@@ -174,6 +184,19 @@ class MemoryBroker:
     def delayed(self) -> list[OutgoingMessage]:
         """Delayed messages (sends with ``delay``/``at`` and retries) not yet due, soonest first."""
         return self._scheduler.pending()
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until no queue with a consumer holds a message and no delivery is being handled.
+
+        Replies, retries due now and messages that handlers publish are followed
+        too. Delayed messages not yet due are not waited for (see ``advance``);
+        nor are queues nobody consumes, such as dead-letter queues.
+
+        Raises:
+            TimeoutError: still busy after ``timeout`` seconds (a handler waiting
+                forever, or work that keeps making more work); says which queues.
+        """
+        await wait_until_idle(self._queues.values, timeout)
 
     def transport(self) -> MemoryTransport:
         """A new connection to this broker."""
@@ -248,8 +271,26 @@ class MemoryBroker:
             raise Unroutable(message.exchange, message.routing_key)
         self.published.append(message)
         for queue in queues:
-            queue.messages.append(_Stored(message, seq=next(self._arrivals)))
+            stored = _Stored(message, seq=next(self._arrivals), ttl=queue.ttl)
+            queue.messages.append(stored)
+            if stored.expires_at is not None and dead_letters_to(queue.spec):
+                wait = stored.expires_at - time.monotonic()
+                asyncio.get_running_loop().call_later(wait, self._expire, queue)
             self._pump(queue)
+
+    def _expire(self, queue: _Queue) -> None:
+        """Dead-letter the messages of ``queue`` whose time is up, as RabbitMQ does on its own."""
+        expired = [stored for stored in queue.messages if stored.expired()]
+        for stored in expired:
+            queue.messages.remove(stored)
+            self._dead_letter(queue, stored.message, "expired")
+
+    def _dead_letter(self, queue: _Queue, message: OutgoingMessage, reason: str) -> None:
+        """Republish to the queue's dead-letter exchange, if it has one; else the message is gone."""
+        if not dead_letters_to(queue.spec):
+            return
+        with contextlib.suppress(Unroutable, TopologyError):  # RabbitMQ drops what it cannot route, silently
+            self._publish(dead_letter_copy(message, queue.spec, reason))
 
     def _schedule(self, message: OutgoingMessage, delay: float) -> None:
         if not self._route(message):  # refuse it now, as the cascade's client would
@@ -258,11 +299,19 @@ class MemoryBroker:
 
     def _get(self, name: str) -> tuple[Delivery, _GetSettlement] | None:
         queue = self._queue(name)
-        if not queue.messages:
+        stored = self._next_live(queue)
+        if stored is None:
             return None
-        stored = queue.messages.popleft()
         settlement = _GetSettlement(self, queue, stored)
         return _delivery(settlement, name, stored), settlement
+
+    def _next_live(self, queue: _Queue) -> _Stored | None:
+        while queue.messages:
+            stored = queue.messages.popleft()
+            if not stored.expired():
+                return stored
+            self._dead_letter(queue, stored.message, "expired")
+        return None
 
     def _put_back(self, queue: _Queue, stored: _Stored) -> None:
         """Return a message taken with ``get`` to its place, as RabbitMQ does."""
@@ -277,7 +326,9 @@ class MemoryBroker:
             if consumer is None:
                 return
             stored = queue.messages.popleft()
-            if not stored.expired():
+            if stored.expired():
+                self._dead_letter(queue, stored.message, "expired")
+            else:
                 consumer.deliver(stored)
 
 
@@ -300,6 +351,8 @@ class _GetSettlement:
         stored = self._take()
         if requeue:
             self._broker._put_back(self._queue, stored)
+        else:
+            self._broker._dead_letter(self._queue, stored.message, "rejected")
 
     @property
     def unsettled(self) -> bool:
@@ -330,6 +383,10 @@ def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delive
         expiration=message.expiration,
         redelivered=stored.redelivered,
     )
+
+
+def _seconds(milliseconds: int | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
 
 
 def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from sdk.testing import LocalRabbitMQ
+from server import Worker
 from tests._broker import TestBroker
 
 
@@ -49,3 +51,16 @@ def vhost(rabbitmq: TestBroker) -> Iterator[Vhost]:
 @pytest.fixture
 def amqp_url(vhost: Vhost) -> str:
     return vhost.url
+
+
+@pytest.fixture
+def serve_cleanup(tmp_path: Path) -> Callable[[Worker], None]:
+    """Binds the example ``cleanup`` implementation, serving the files below ``tmp_path``.
+
+    The one place tests name the example implementation.
+    """
+    from contracts.generated.server import bind_cleanup
+    from examples.cleanup.worker import Cleanup
+
+    implementation = Cleanup(tmp_path)
+    return lambda worker: bind_cleanup(worker, implementation)

@@ -17,6 +17,7 @@ from codegen._breaking._report import judge, render_json, render_text
 from codegen._config import load_config
 from codegen._errors import CodegenError
 from codegen._lock import decode_lock, read_lock
+from codegen._verify_command import add_verify_action
 
 __all__ = ["add_contracts_command"]
 
@@ -26,7 +27,7 @@ class MissingBaseError(CodegenError):
 
 
 def add_contracts_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("contracts", help="contract tests: the breaking-change checker")
+    parser = commands.add_parser("contracts", help="contract tests: the breaking-change checker and verify")
     actions = parser.add_subparsers(title="actions", required=True)
     breaking = actions.add_parser(
         "breaking",
@@ -44,6 +45,7 @@ def add_contracts_command(commands: argparse._SubParsersAction[argparse.Argument
     breaking.add_argument("--format", choices=("text", "json"), default="text")
     breaking.add_argument("--missing-ok", action="store_true", help="exit 0 when the ref or its lock does not exist")
     breaking.set_defaults(run=_run)
+    add_verify_action(actions)
 
 
 def _run(args: argparse.Namespace) -> int:

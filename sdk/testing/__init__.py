@@ -1,5 +1,16 @@
-"""Helpers for testing services built on Burrow."""
+"""Helpers for testing services built on Burrow: an in-process harness and contract tests."""
 
+from sdk.testing._harness import Harness, burrow_harness
 from sdk.testing._rabbitmq import LocalRabbitMQ, RabbitMQNotInstalled
+from sdk.testing._verify import ContractReport, ExampleResult, Outcome, verify_contracts
 
-__all__ = ["LocalRabbitMQ", "RabbitMQNotInstalled"]
+__all__ = [
+    "ContractReport",
+    "ExampleResult",
+    "Harness",
+    "LocalRabbitMQ",
+    "Outcome",
+    "RabbitMQNotInstalled",
+    "burrow_harness",
+    "verify_contracts",
+]

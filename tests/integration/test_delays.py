@@ -1,16 +1,18 @@
-"""Delayed tasks, retries and dead-letter tools on a real RabbitMQ."""
+"""Delays on a real RabbitMQ: precision, the cascade's levels, the plugin fallback.
+
+Retries and dead letters run on both transports in tests/conformance/test_delays.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 import time
 
 import aio_pika
 
-from sdk import Client, RetryPolicy, Service, Task, Topology
-from server import Context, DeadLetter, DeadLetters, Worker
+from sdk import Client, Service, Task, Topology
+from server import Context, Worker
 
 timers = Service("timers")
 
@@ -82,70 +84,6 @@ async def _ready_messages(url: str, queue: str) -> int:
         declared = await channel.declare_queue(queue, passive=True)
         count = declared.declaration_result.message_count
         return int(count or 0)
-
-
-async def test_a_flaky_handler_runs_three_times_spaced_by_the_backoff(amqp_url: str) -> None:
-    # The second retry passes the cascade levels the first one used: this also
-    # proves that x-death headers are stripped (the broker drops a cycling message).
-    runs: list[tuple[int, str, float]] = []
-    done = asyncio.Event()
-
-    async def ring(task: Ring, ctx: Context) -> None:
-        runs.append((ctx.attempt, ctx.message_id, time.monotonic()))
-        if ctx.attempt < 3:
-            raise Flaky(f"attempt {ctx.attempt}")
-        done.set()
-
-    worker = Worker(amqp_url)
-    worker.bind(Ring, ring, retry=RetryPolicy(attempts=4, backoff=0.5, multiplier=2, jitter=0))
-    async with Client.connect(amqp_url) as client, worker:
-        await client.send(Ring(name="flaky"))
-        await asyncio.wait_for(done.wait(), 20)
-        await asyncio.sleep(0.3)
-    assert [attempt for attempt, _, _ in runs] == [1, 2, 3]
-    assert len({message_id for _, message_id, _ in runs}) == 1
-    gaps = [later - earlier for (_, _, earlier), (_, _, later) in itertools.pairwise(runs)]
-    assert 0.5 <= gaps[0] < 0.5 + 1.0
-    assert 1.0 <= gaps[1] < 1.0 + 1.0
-
-
-async def test_exhausted_retries_dead_letter_and_replay_runs_again(amqp_url: str) -> None:
-    runs: asyncio.Queue[int] = asyncio.Queue()
-    broken = True
-
-    async def ring(task: Ring, ctx: Context) -> None:
-        await runs.put(ctx.attempt)
-        if broken:
-            raise Flaky("still broken")
-
-    worker = Worker(amqp_url)
-    worker.bind(Ring, ring, retry=RetryPolicy(attempts=3, backoff=0.2, jitter=0))
-    async with Client.connect(amqp_url) as client, worker, DeadLetters.connect(amqp_url, timers) as dead:
-        await client.send(Ring(name="doomed"))
-        assert [await asyncio.wait_for(runs.get(), 10) for _ in range(3)] == [1, 2, 3]
-        letters = await _wait_for_dead_letters(dead)
-        (letter,) = letters
-        assert (letter.reason, letter.attempts) == ("handler-failed", 3)
-        assert (letter.error_type, letter.error_message) == ("Flaky", "still broken")
-        assert letter.message == Ring(name="doomed")
-        assert letter.first_failed_at is not None
-        assert letter.failed_at is not None
-        assert letter.failed_at - letter.first_failed_at >= 400  # two backoffs of 0.2 s and 0.4 s
-        assert [again.message_id for again in await dead.list()] == [letter.message_id]  # still there
-
-        broken = False
-        assert await dead.replay() == 1
-        assert await asyncio.wait_for(runs.get(), 10) == 1
-        assert await dead.list() == []
-
-
-async def _wait_for_dead_letters(dead: DeadLetters) -> list[DeadLetter]:
-    for _ in range(50):
-        found = await dead.list()
-        if found:
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError("nothing reached the dead-letter queue")
 
 
 async def test_without_the_plugin_an_opt_in_falls_back_to_the_cascade(amqp_url: str) -> None:

@@ -9,9 +9,9 @@ import msgspec
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import MSGPACK, Client, ConfigurationError, Service, Task, TopologyError
+from sdk import MSGPACK, Client, ConfigurationError, Service, Task
 from server import Context, Worker, WorkerState
-from tests.integration._raw import WAIT, drain, message_count, raw_channel
+from tests.integration._raw import WAIT, drain, message_count
 
 media = Service("media")
 
@@ -55,24 +55,6 @@ async def test_a_sync_handler_runs_in_a_thread_pool(amqp_url: str) -> None:
     assert await message_count(amqp_url, "cleanup") == 0
 
 
-async def test_a_task_sent_before_any_worker_waits_for_one(amqp_url: str) -> None:
-    async with Client.connect(amqp_url) as client:
-        await client.send(DeleteFile(path="/tmp/early"))
-    assert await message_count(amqp_url, "cleanup") == 1
-
-    handled: asyncio.Queue[str] = asyncio.Queue()
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        await handled.put(task.path)
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
-    async with worker:
-        assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/early"
-    assert await message_count(amqp_url, "cleanup") == 0
-
-
 async def test_msgpack_round_trips(amqp_url: str) -> None:
     sent = Resize(image=b"\x89PNG\x00\xff", width=640, ratio=1.5, tags=["a", "é"], crop=Crop(left=1, top=2))
     async with Client.connect(amqp_url, content_type=MSGPACK, app_id="gallery") as client:
@@ -110,18 +92,3 @@ async def test_a_worker_will_not_start_with_a_contract_of_its_service_unbound(am
         "(their messages would only reach the dead-letter queue)"
     )
     assert worker.state is WorkerState.IDLE
-
-
-async def test_a_worker_refuses_a_queue_declared_with_other_arguments(amqp_url: str) -> None:
-    async with raw_channel(amqp_url) as channel:
-        await channel.declare_queue("cleanup", durable=True, arguments={"x-queue-type": "quorum"})
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        pass
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
-    with pytest.raises(TopologyError, match="PRECONDITION_FAILED"):
-        await worker.start()
-    assert worker.state is WorkerState.STOPPED

@@ -131,46 +131,6 @@ async def test_a_failing_handler_is_retried_after_its_backoff(broker: MemoryBrok
     assert broker.messages("jobs.dead") == []
 
 
-async def test_exhausted_attempts_dead_letter_and_replay_runs_again(broker: MemoryBroker, client: Client) -> None:
-    attempts: list[int] = []
-    ids: set[str] = set()
-
-    async def run(task: Run, ctx: Context) -> None:
-        attempts.append(ctx.attempt)
-        ids.add(ctx.message_id)
-        if task.name == "broken":
-            raise Broken("disk on fire")
-
-    worker = Worker(transport=broker.transport())
-    worker.bind(Run, run, retry=RetryPolicy(attempts=3, backoff=1, jitter=0, fail_on=(KeyError,)))
-    async with worker, DeadLetters(broker.transport(), jobs) as dead:
-        await client.send(Run(name="broken"))
-        for _ in range(3):
-            await settle()
-            broker.advance(5)
-        await settle()
-        assert attempts == [1, 2, 3]
-        assert len(ids) == 1
-        (letter,) = await dead.list()
-        assert (letter.contract, letter.reason, letter.attempts) == ("jobs.run", "handler-failed", 3)
-        assert (letter.error_type, letter.error_message) == ("Broken", "disk on fire")
-        assert letter.message == Run(name="broken")
-        assert letter.first_failed_at is not None
-        assert letter.failed_at is not None
-        assert letter.first_failed_at <= letter.failed_at
-        assert await dead.show(letter.message_id) == letter
-        assert len(broker.messages("jobs.dead")) == 1  # listing leaves it there
-
-        assert await dead.replay() == 1
-        await settle()
-        assert attempts == [1, 2, 3, 1]  # a fresh first attempt
-        assert broker.messages("jobs.dead") == []
-        for _ in range(3):
-            broker.advance(5)
-            await settle()
-        assert await dead.purge() == 1
-
-
 async def test_listing_keeps_the_order_and_marks_redelivered(broker: MemoryBroker) -> None:
     async with Client(broker.transport()) as client:
         await client.send(Run(name="declare"))  # declares jobs and jobs.dead

@@ -62,7 +62,16 @@ SERVER = [
     "Worker",
     "WorkerState",
 ]
-SDK_TESTING = ["LocalRabbitMQ", "RabbitMQNotInstalled"]
+SDK_TESTING = [
+    "ContractReport",
+    "ExampleResult",
+    "Harness",
+    "LocalRabbitMQ",
+    "Outcome",
+    "RabbitMQNotInstalled",
+    "burrow_harness",
+    "verify_contracts",
+]
 
 PUBLIC = [(sdk, SDK), (server, SERVER), (sdk.testing, SDK_TESTING)]
 

@@ -1,8 +1,4 @@
-"""Calls end to end, on RabbitMQ and on the in-memory transport.
-
-Each behaviour test runs on both transports (the ``stack`` fixture); the
-connection-drop test needs a real broker.
-"""
+"""Calls end to end: typed results, declared and remote errors, timeouts, unroutable calls."""
 
 from __future__ import annotations
 
@@ -17,7 +13,6 @@ import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
 from sdk import (
-    AmqpTransport,
     Call,
     CallTimeout,
     Client,
@@ -25,50 +20,24 @@ from sdk import (
     ContractError,
     DeclaredError,
     ExchangeSpec,
-    MemoryBroker,
     OutgoingMessage,
     RemoteError,
     Service,
     TopologySpec,
-    Transport,
     Unroutable,
 )
 from sdk._wire import HEADER_DEADLINE
 from server import Context, Worker
-from tests.conftest import Vhost
-
-WAIT = 30.0  # seconds; generous because the machine is shared
+from tests.conformance.conftest import WAIT, Stack
 
 
-class Stack:
-    """Clients and workers on one broker: a RabbitMQ vhost or a ``MemoryBroker``."""
-
-    def __init__(self, url: str | None) -> None:
-        self.url = url
-        self.memory = MemoryBroker() if url is None else None
-
-    def transport(self) -> Transport:
-        if self.memory is not None:
-            return self.memory.transport()
-        assert self.url is not None
-        return AmqpTransport(self.url)
-
-    def client(self, *, declare: bool = True, default_timeout: float = 30.0) -> Client:
-        return Client(self.transport(), declare=declare, default_timeout=default_timeout)
-
-    def worker(self, stat_file: Callable[[StatFile, Context], Awaitable[FileInfo]], *, concurrency: int = 32) -> Worker:
-        worker = Worker(transport=self.transport(), concurrency=concurrency)
-        worker.bind(StatFile, stat_file)
-        worker.bind(DeleteFile, delete_file)
-        return worker
-
-
-@pytest.fixture(params=["memory", "rabbitmq"])
-def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
-    if request.param == "memory":
-        yield Stack(None)
-    else:
-        yield Stack(request.getfixturevalue("amqp_url"))
+def cleanup_worker(
+    stack: Stack, stat_file: Callable[[StatFile, Context], Awaitable[FileInfo]], *, concurrency: int = 32
+) -> Worker:
+    worker = stack.worker(concurrency=concurrency)
+    worker.bind(StatFile, stat_file)
+    worker.bind(DeleteFile, delete_file)
+    return worker
 
 
 async def delete_file(task: DeleteFile, ctx: Context) -> None:
@@ -87,7 +56,7 @@ async def test_concurrent_calls_each_get_their_own_typed_result(stack: Stack) ->
     paths = [f"assets/{n}.png" for n in range(10_000)]
     results: dict[str, FileInfo] = {}
 
-    async with stack.client() as client, stack.worker(stat_file, concurrency=64):
+    async with stack.client() as client, cleanup_worker(stack, stat_file, concurrency=64):
 
         async def lane(mine: Iterator[str]) -> None:
             for path in mine:
@@ -102,7 +71,7 @@ async def test_concurrent_calls_each_get_their_own_typed_result(stack: Stack) ->
 
 
 async def test_a_declared_error_raised_by_the_handler_arrives_as_its_struct(stack: Stack) -> None:
-    async with stack.client() as client, stack.worker(stat_file):
+    async with stack.client() as client, cleanup_worker(stack, stat_file):
         with pytest.raises(DeclaredError) as caught:
             await client.call(StatFile(path="missing/a.png"), timeout=WAIT)
 
@@ -116,7 +85,7 @@ async def test_a_declared_error_returned_by_an_untyped_handler_arrives_as_its_st
     async def returns_error(task: StatFile, ctx: Context) -> Any:
         return FileMissing(path=task.path)
 
-    async with stack.client() as client, stack.worker(returns_error):
+    async with stack.client() as client, cleanup_worker(stack, returns_error):
         with pytest.raises(DeclaredError) as caught:
             await client.call(StatFile(path="gone.png"), timeout=WAIT)
 
@@ -124,7 +93,7 @@ async def test_a_declared_error_returned_by_an_untyped_handler_arrives_as_its_st
 
 
 async def test_an_undeclared_exception_arrives_as_a_remote_error_without_traceback(stack: Stack) -> None:
-    async with stack.client() as client, stack.worker(stat_file):
+    async with stack.client() as client, cleanup_worker(stack, stat_file):
         with pytest.raises(RemoteError) as caught:
             await client.call(StatFile(path="bad/a.png"), timeout=WAIT)
 
@@ -148,7 +117,7 @@ async def test_a_declared_error_the_contract_does_not_declare_arrives_as_a_remot
     async def wrong_error(task: StatFile, ctx: Context) -> FileInfo:
         raise DeclaredError(Elsewhere(where="s3"))
 
-    async with stack.client() as client, stack.worker(wrong_error):
+    async with stack.client() as client, cleanup_worker(stack, wrong_error):
         with pytest.raises(RemoteError) as caught:
             await client.call(StatFile(path="a.png"), timeout=WAIT)
 
@@ -178,7 +147,7 @@ async def test_with_no_worker_a_call_times_out_and_a_later_worker_does_not_run_i
         assert caught.value.waited == 1.0
 
         # One handler at a time: a request still queued would be served before the next call.
-        async with stack.worker(recording, concurrency=1):
+        async with cleanup_worker(stack, recording, concurrency=1):
             assert await client.call(StatFile(path="later.png"), timeout=WAIT) == FileInfo(
                 path="later.png", size=9, modified_at=1.5
             )
@@ -193,7 +162,7 @@ async def test_a_worker_does_not_run_a_request_past_its_deadline(stack: Stack) -
         handled.append(task.path)
         return await stat_file(task, ctx)
 
-    async with stack.client() as client, stack.worker(recording, concurrency=1):
+    async with stack.client() as client, cleanup_worker(stack, recording, concurrency=1):
         # As a caller with a slow clock would send it: the broker keeps it, the deadline is gone.
         publisher = stack.transport()
         await publisher.open()
@@ -269,7 +238,7 @@ async def new_count(request: NewCount, ctx: Context) -> int:
 
 
 def drift_worker(stack: Stack) -> Worker:
-    worker = Worker(transport=stack.transport())
+    worker = stack.worker()
     worker.bind(NewStat, new_stat)
     worker.bind(NewCount, new_count)
     return worker
@@ -305,7 +274,7 @@ async def test_closing_the_client_fails_its_pending_calls(stack: Stack) -> None:
         await release.wait()
         return await stat_file(task, ctx)
 
-    async with stack.worker(held, concurrency=1):
+    async with cleanup_worker(stack, held, concurrency=1):
         client = stack.client()
         await client.open()
         pending = asyncio.create_task(client.call(StatFile(path="a.png"), timeout=WAIT))
@@ -314,41 +283,3 @@ async def test_closing_the_client_fails_its_pending_calls(stack: Stack) -> None:
         with pytest.raises(ConnectionLost, match="the client was closed before the reply came"):
             await pending
         release.set()
-
-
-async def test_a_dropped_connection_fails_pending_calls_at_once_and_later_calls_work(vhost: Vhost) -> None:
-    # Reconnect quickly: aio-pika waits 5 s between attempts by default.
-    stack = Stack(vhost.url + "?reconnect_interval=0.5")
-    release = asyncio.Event()
-    entered: asyncio.Queue[str] = asyncio.Queue()
-
-    async def held(task: StatFile, ctx: Context) -> FileInfo:
-        await entered.put(task.path)
-        await release.wait()
-        return await stat_file(task, ctx)
-
-    async with stack.client() as client, stack.worker(held):
-        calls = [asyncio.create_task(client.call(StatFile(path=f"{n}.png"), timeout=WAIT)) for n in range(5)]
-        for _ in calls:
-            await asyncio.wait_for(entered.get(), WAIT)
-        await _wait_for_connections(vhost, 2)  # the management API lists them with a delay
-
-        dropped = time.monotonic()
-        assert await asyncio.to_thread(vhost.broker.close_connections, vhost.name) == 2
-        outcomes = await asyncio.gather(*calls, return_exceptions=True)
-        assert time.monotonic() - dropped < WAIT / 2  # promptly, not after their timeout
-
-        assert all(isinstance(outcome, ConnectionLost) for outcome in outcomes), outcomes
-        assert "the connection to the broker dropped before the reply came" in str(outcomes[0])
-        release.set()
-        # Waits for the client to reconnect and its reply queue to come back.
-        assert await client.call(StatFile(path="after.png"), timeout=WAIT) == FileInfo(
-            path="after.png", size=9, modified_at=1.5
-        )
-
-
-async def _wait_for_connections(vhost: Vhost, count: int) -> None:
-    deadline = time.monotonic() + WAIT
-    while len(await asyncio.to_thread(vhost.broker.connections, vhost.name)) < count:
-        assert time.monotonic() < deadline, f"the management API never listed {count} connections"
-        await asyncio.sleep(0.2)

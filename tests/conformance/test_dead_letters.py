@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client
 from server import Context, Worker
-from tests.integration._raw import WAIT, header, message_count, next_message, publish_raw
+from tests.conformance.conftest import WAIT, Stack, raw
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ CASES = {
 }
 
 
-def cleanup_worker(url: str, handled: asyncio.Queue[str]) -> Worker:
+def cleanup_worker(stack: Stack, handled: asyncio.Queue[str]) -> Worker:
     async def delete_file(task: DeleteFile, ctx: Context) -> None:
         if task.path == "/tmp/boom":
             raise PermissionError(13, "Permission denied", task.path)
@@ -87,7 +86,7 @@ def cleanup_worker(url: str, handled: asyncio.Queue[str]) -> Worker:
     def stat_file(task: StatFile, ctx: Context) -> FileInfo:
         raise NotImplementedError
 
-    worker = Worker(url)
+    worker = stack.worker()
     worker.bind(DeleteFile, delete_file)
     worker.bind(StatFile, stat_file)
     return worker
@@ -95,22 +94,22 @@ def cleanup_worker(url: str, handled: asyncio.Queue[str]) -> Worker:
 
 @pytest.mark.parametrize("bad", CASES.values(), ids=CASES.keys())
 async def test_bad_message_is_dead_lettered_and_the_worker_goes_on(
-    amqp_url: str, bad: Bad, caplog: pytest.LogCaptureFixture
+    stack: Stack, bad: Bad, caplog: pytest.LogCaptureFixture
 ) -> None:
     handled: asyncio.Queue[str] = asyncio.Queue()
-    async with Client.connect(amqp_url) as client, cleanup_worker(amqp_url, handled):
-        await publish_raw(amqp_url, "cleanup", bad.body, type=bad.type, content_type=bad.content_type)
-        dead = await next_message(amqp_url, "cleanup.dead")
+    async with stack.client() as client, cleanup_worker(stack, handled):
+        await stack.publish_raw(raw("cleanup", bad.body, type=bad.type, content_type=bad.content_type))
+        dead = await stack.next_message("cleanup.dead")
         await client.send(DeleteFile(path="/tmp/next"))
         assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/next"
 
-    assert header(dead, "x-burrow-error-message") == bad.error_message
-    assert header(dead, "x-burrow-error-type") == bad.error_type
-    assert header(dead, "x-burrow-dead-reason") == bad.reason
-    assert header(dead, "x-burrow-contract") == (bad.type or "")
-    assert header(dead, "x-burrow-original-queue") == "cleanup"
+    assert dead.headers["x-burrow-error-message"] == bad.error_message
+    assert dead.headers["x-burrow-error-type"] == bad.error_type
+    assert dead.headers["x-burrow-dead-reason"] == bad.reason
+    assert dead.headers["x-burrow-contract"] == (bad.type or "")
+    assert dead.headers["x-burrow-original-queue"] == "cleanup"
     assert (dead.body, dead.message_id, dead.content_type) == (bad.body, "raw-1", bad.content_type)
     assert bad.error_message in caplog.text  # the log says why, tracebacks included
     assert handled.empty()
-    assert await message_count(amqp_url, "cleanup") == 0
-    assert await message_count(amqp_url, "cleanup.dead") == 0
+    assert await stack.count("cleanup") == 0
+    assert await stack.count("cleanup.dead") == 0

@@ -1,0 +1,25 @@
+"""Bind functions for ``burrow contracts verify`` in tests/docs/test_verify_cli.py."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from contracts.cleanup import DeleteFile
+from contracts.generated.server import bind_cleanup
+from examples.cleanup.worker import Cleanup
+from server import Context, Worker
+
+
+def bind(worker: Worker) -> None:
+    """The example implementation, on a throw-away directory."""
+    bind_cleanup(worker, Cleanup(Path(tempfile.mkdtemp(prefix="burrow-verify-"))))
+
+
+async def _delete_file(task: DeleteFile, ctx: Context) -> None:
+    pass
+
+
+def bind_half(worker: Worker) -> None:
+    """Forgets ``stat_file``."""
+    worker.bind(DeleteFile, _delete_file)
