@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import enum
 import time
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -17,6 +16,7 @@ from sdk._codec import JSON, encode
 from sdk._contract import Call, Service, Task, contract_info
 from sdk._delay import Delayer, delay_seconds
 from sdk._errors import BurrowError, ClientStateError, ConfigurationError
+from sdk._ids import new_message_id
 from sdk._rpc import DEFAULT_TIMEOUT, Caller
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
@@ -245,7 +245,7 @@ class Client:
             routing_key=routing_key,
             body=encode(payload, self._content_type, label=type_),
             type=type_,
-            message_id=uuid.uuid4().hex,
+            message_id=new_message_id(),
             content_type=self._content_type,
             headers={HEADER_FINGERPRINT: fingerprint},
             timestamp=int(time.time()),
