@@ -21,6 +21,7 @@ import aiormq.exceptions
 import pamqp.exceptions
 from pamqp.commands import Basic
 
+from sdk._amqp_properties import WireProperties
 from sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
 from sdk._transport import (
     Delivery,
@@ -227,18 +228,7 @@ class AmqpTransport(Transport):
     async def publish(self, message: OutgoingMessage) -> None:
         if self._publish_channel is None:
             raise ClientStateError("the transport is not open")
-        properties = Basic.Properties(
-            content_type=message.content_type,
-            headers=message.headers,
-            delivery_mode=_PERSISTENT if message.persistent else _TRANSIENT,
-            correlation_id=message.correlation_id,
-            reply_to=message.reply_to,
-            expiration=None if message.expiration is None else str(message.expiration),
-            message_id=message.message_id,
-            timestamp=None if message.timestamp is None else datetime.fromtimestamp(message.timestamp, UTC),
-            message_type=message.type,
-            app_id=message.app_id,
-        )
+        properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
             if self._publish_channel.is_closed:
                 raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
@@ -331,6 +321,23 @@ class AmqpTransport(Transport):
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
+    # Without a message_id aiormq writes one into the properties, which the
+    # pre-encoded WireProperties could not follow.
+    return Basic.Properties(
+        content_type=message.content_type,
+        headers=message.headers,
+        delivery_mode=_PERSISTENT if message.persistent else _TRANSIENT,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        expiration=None if message.expiration is None else str(message.expiration),
+        message_id=message.message_id,
+        timestamp=None if message.timestamp is None else datetime.fromtimestamp(message.timestamp, UTC),
+        message_type=message.type,
+        app_id=message.app_id,
+    )
 
 
 def _delivery(queue: str, message: aiormq.abc.DeliveredMessage) -> Delivery:
