@@ -172,6 +172,7 @@ class AmqpTransport(Transport):
         self.connection_name = connection_name or "burrow"
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
+        self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
@@ -194,6 +195,7 @@ class AmqpTransport(Transport):
         if connection is None:
             return
         self._publish_channel = None
+        self._raw_publish_channel = None
         self._get_channel = None
         self._consume_channels.clear()
         if self._replies is not None:
@@ -232,7 +234,12 @@ class AmqpTransport(Transport):
         try:
             if self._publish_channel.is_closed:
                 raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
-            channel = await self._publish_channel.get_underlay_channel()
+            channel = self._raw_publish_channel
+            if channel is None or channel.is_closed:
+                # The first publish, or a reconnection replaced the aiormq channel:
+                # this waits until the connection is back. Reusing it meanwhile saves
+                # the three coroutines get_underlay_channel costs on every publish.
+                channel = self._raw_publish_channel = await self._publish_channel.get_underlay_channel()
             await channel.basic_publish(
                 message.body,
                 exchange=message.exchange,
