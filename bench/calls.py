@@ -327,6 +327,16 @@ def report(results: dict[str, Figures]) -> None:
             f"burrow / {variant}: W2 p50 {p50:.2f}x (target <= 1.15x), p99 {p99:.2f}x, "
             f"W3 {rate:.2f}x (target >= 0.9x), CPU/call client {client:.2f}x, server {server:.2f}x"
         )
+        print(
+            f"  within each run, median (min..max): W2 p50 {paired(burrow.p50, figures.p50)}, "
+            f"W3 {paired(burrow.rate, figures.rate)}"
+        )
+
+
+def paired(ours: list[float], theirs: list[float]) -> str:
+    """Burrow / a variant within each run: load that drifts between runs cancels out."""
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}..{max(ratios):.2f})"
 
 
 async def run_all(url: str, args: argparse.Namespace) -> None:
