@@ -17,9 +17,11 @@ Variants:
 Every server (raw or Burrow) runs in its own process, as it would in production,
 with the same prefetch (64). Requests are transient, carry a correlation id, a
 reply address and a 30 s expiration, and are published with confirms and
-``mandatory``; servers publish the reply with a confirm and then ack. The figures
-are the median of ``--runs`` runs (variants interleaved within each run so that
-load from other processes spreads over all of them), with min..max as the spread.
+``mandatory``; servers publish the reply with a confirm and then ack. Within a run
+every variant's server and client are up at once and each workload is cut into
+slices that the variants take in turn (W2: 10 x 200 calls each, W3: 10 x 1,000),
+so that load from other processes hits all of them alike. The figures are the
+median of ``--runs`` runs, with min..max as the spread.
 """
 
 from __future__ import annotations
@@ -196,15 +198,14 @@ async def checked(call: CallFn, n: int) -> None:
         raise AssertionError(f"call {n} got the answer to call {answer.n}")
 
 
-async def w2_sequential(call: CallFn, count: int) -> tuple[float, float]:
-    """Latency in milliseconds (p50, p99) of ``count`` calls made one after the other."""
+async def w2_latencies(call: CallFn, count: int) -> list[float]:
+    """Latencies in milliseconds of ``count`` calls made one after the other."""
     latencies: list[float] = []
     for n in range(count):
         started = time.perf_counter()
         await checked(call, n)
         latencies.append((time.perf_counter() - started) * 1000)
-    cuts = statistics.quantiles(latencies, n=100)
-    return cuts[49], cuts[98]
+    return latencies
 
 
 async def w3_concurrent(call: CallFn, count: int, in_flight: int) -> float:
@@ -266,37 +267,81 @@ def server_process(url: str, variant: str, queue: str) -> Iterator[list[float]]:
             child.wait()
 
 
-async def measure(url: str, variant: str, args: argparse.Namespace, into: Figures) -> None:
-    queue = f"bench-calls-{uuid.uuid4().hex[:8]}"
-    with server_process(url, variant, queue) as server_cpu:
-        if variant == "burrow":
-            client = Client.connect(url, topology=Topology(exchange="bench-calls"))
-            await client.open()
-            call: CallFn = client.call
-            close = client.aclose
-        else:
-            rpc = RawRpc(url, queue, variant.removeprefix("raw-"))
-            await rpc.open()
-            call, close = rpc.call, rpc.close
+SLICES = 10
+"""Each workload is cut into this many slices, taken by the variants in turn."""
+
+
+@dataclass
+class Caller:
+    """One variant's client, connected for the whole run."""
+
+    variant: str
+    call: CallFn
+    close: Callable[[], Awaitable[None]]
+    latencies: list[float] = field(default_factory=list)  # W2, milliseconds
+    w3_seconds: float = 0.0
+    w3_cpu: float = 0.0  # this process's CPU seconds while this variant's W3 slices ran
+
+
+async def connect(url: str, variant: str, queue: str) -> Caller:
+    if variant == "burrow":
+        client = Client.connect(url, topology=Topology(exchange="bench-calls"))
+        await client.open()
+        return Caller(variant, client.call, client.aclose)
+    rpc = RawRpc(url, queue, variant.removeprefix("raw-"))
+    await rpc.open()
+    return Caller(variant, rpc.call, rpc.close)
+
+
+def rotated(callers: list[Caller], turn: int) -> list[Caller]:
+    shift = turn % len(callers)
+    return callers[shift:] + callers[:shift]
+
+
+async def measure_run(url: str, args: argparse.Namespace, results: dict[str, Figures]) -> None:
+    """One run: every variant's server and client up at once, each workload in slices taken in turn.
+
+    Load from other processes that changes within a run then hits every variant
+    alike, instead of whichever variant happened to run at that moment.
+    """
+    callers: list[Caller] = []
+    with contextlib.ExitStack() as servers:
+        server_cpu: dict[str, list[float]] = {}
+        for variant in args.variants:
+            queue = f"bench-calls-{uuid.uuid4().hex[:8]}"
+            server_cpu[variant] = servers.enter_context(server_process(url, variant, queue))
+            callers.append(await connect(url, variant, queue))
         try:
-            await w3_concurrent(call, args.warmup, args.in_flight)  # warm up both ends
-            p50, p99 = await w2_sequential(call, args.sequential)
-            started = cpu_seconds()
-            rate = await w3_concurrent(call, args.concurrent, args.in_flight)
-            client_cpu = (cpu_seconds() - started) / args.concurrent * 1e6
+            for caller in callers:
+                await w3_concurrent(caller.call, args.warmup, args.in_flight)  # warm up both ends
+            for turn in range(SLICES):
+                for caller in rotated(callers, turn):
+                    caller.latencies += await w2_latencies(caller.call, args.sequential // SLICES)
+            for turn in range(SLICES):
+                for caller in rotated(callers, turn):
+                    cpu, started = cpu_seconds(), time.perf_counter()
+                    await w3_concurrent(caller.call, args.concurrent // SLICES, args.in_flight)
+                    caller.w3_seconds += time.perf_counter() - started
+                    caller.w3_cpu += cpu_seconds() - cpu
         finally:
-            await close()
-    total = args.warmup + args.sequential + args.concurrent
-    into.p50.append(p50)
-    into.p99.append(p99)
-    into.rate.append(rate)
-    into.client_cpu.append(client_cpu)
-    into.server_cpu.append(server_cpu[0] / total * 1e6)
-    print(
-        f"  {variant:<10} W2 p50 {p50:6.3f} ms  p99 {p99:6.3f} ms   W3 {rate:6.0f} calls/s   "
-        f"CPU/call client {client_cpu:4.0f} us  server {into.server_cpu[-1]:4.0f} us",
-        flush=True,
-    )
+            for caller in callers:
+                await caller.close()
+    total = args.warmup + args.sequential // SLICES * SLICES + args.concurrent // SLICES * SLICES
+    concurrent = args.concurrent // SLICES * SLICES
+    for caller in callers:
+        into = results[caller.variant]
+        cuts = statistics.quantiles(caller.latencies, n=100)
+        into.p50.append(cuts[49])
+        into.p99.append(cuts[98])
+        into.rate.append(concurrent / caller.w3_seconds)
+        into.client_cpu.append(caller.w3_cpu / concurrent * 1e6)
+        into.server_cpu.append(server_cpu[caller.variant][0] / total * 1e6)
+        print(
+            f"  {caller.variant:<10} W2 p50 {into.p50[-1]:6.3f} ms  p99 {into.p99[-1]:6.3f} ms   "
+            f"W3 {into.rate[-1]:6.0f} calls/s   "
+            f"CPU/call client {into.client_cpu[-1]:4.0f} us  server {into.server_cpu[-1]:4.0f} us",
+            flush=True,
+        )
 
 
 def spread(values: list[float], digits: int) -> str:
@@ -327,16 +372,23 @@ def report(results: dict[str, Figures]) -> None:
             f"burrow / {variant}: W2 p50 {p50:.2f}x (target <= 1.15x), p99 {p99:.2f}x, "
             f"W3 {rate:.2f}x (target >= 0.9x), CPU/call client {client:.2f}x, server {server:.2f}x"
         )
+        print(
+            f"  within each run, median (min..max): W2 p50 {paired(burrow.p50, figures.p50)}, "
+            f"W3 {paired(burrow.rate, figures.rate)}"
+        )
+
+
+def paired(ours: list[float], theirs: list[float]) -> str:
+    """Burrow / a variant within each run: load that drifts between runs cancels out."""
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}..{max(ratios):.2f})"
 
 
 async def run_all(url: str, args: argparse.Namespace) -> None:
     results = {variant: Figures() for variant in args.variants}
     for run in range(1, args.runs + 1):
         print(f"run {run}/{args.runs}", flush=True)
-        # Rotate the order so that no variant always runs first, or last, in a run.
-        shift = (run - 1) % len(args.variants)
-        for variant in args.variants[shift:] + args.variants[:shift]:
-            await measure(url, variant, args, results[variant])
+        await measure_run(url, args, results)
     report(results)
 
 

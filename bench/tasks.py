@@ -5,7 +5,8 @@
 Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
 node. Each run deletes the benchmark's queues first, starts the consumer in a
 subprocess, publishes every task from this process and waits until the consumer
-handled the last one. Runs alternate baseline and Burrow; the table shows medians.
+handled the last one. Runs alternate baseline and Burrow (which goes first
+alternates too); the table shows medians.
 """
 
 from __future__ import annotations
@@ -87,14 +88,25 @@ def median(runs: list[Run], side: str, field: str) -> float:
     return statistics.median(values)
 
 
+def paired(runs: list[Run], field: str) -> str:
+    """Median (min..max) of Burrow / baseline within each run: load that drifts between runs cancels out."""
+    base = [getattr(run, field) for run in runs if run.side == "baseline"]
+    ours = [getattr(run, field) for run in runs if run.side == "burrow"]
+    ratios = [b / a for a, b in zip(base, ours, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}..{max(ratios):.2f})"
+
+
 def table(runs: list[Run]) -> str:
     lines = [
-        f"| {'metric':<20} | {'baseline':>10} | {'burrow':>10} | {'burrow/baseline':>15} |",
-        f"|{'-' * 22}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|",
+        f"| {'metric':<20} | {'baseline':>10} | {'burrow':>10} | {'burrow/baseline':>15} | {'per run':>20} |",
+        f"|{'-' * 22}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|{'-' * 21}:|",
     ]
     for label, field, fmt in METRICS:
         base, ours = median(runs, "baseline", field), median(runs, "burrow", field)
-        lines.append(f"| {label:<20} | {fmt.format(base):>10} | {fmt.format(ours):>10} | {ours / base:>14.2f}x |")
+        lines.append(
+            f"| {label:<20} | {fmt.format(base):>10} | {fmt.format(ours):>10} | {ours / base:>14.2f}x "
+            f"| {paired(runs, field):>20} |"
+        )
     return "\n".join(lines)
 
 
@@ -130,10 +142,12 @@ def main(argv: list[str] | None = None) -> None:
                 run_once(side, url, args.warmup, args.prefetch)
         runs: list[Run] = []
         for number in range(1, args.runs + 1):
-            for side in SIDES:
+            # Alternate which side goes first, so that neither always follows the other.
+            for side in SIDES if number % 2 else SIDES[::-1]:
                 runs.append(run_once(side, url, args.tasks, args.prefetch))
                 print(f"run {number} {side:<8}  {describe(runs[-1])}", flush=True)
-    print(f"\n{args.tasks:,} tasks per run, prefetch {args.prefetch}, medians of {args.runs} runs:\n")
+    print(f"\n{args.tasks:,} tasks per run, prefetch {args.prefetch}, medians of {args.runs} runs")
+    print("(per run: Burrow / baseline within each run, median (min..max)):\n")
     print(table(runs))
 
 

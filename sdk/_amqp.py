@@ -21,6 +21,7 @@ import aiormq.exceptions
 import pamqp.exceptions
 from pamqp.commands import Basic
 
+from sdk._amqp_properties import WireProperties
 from sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
 from sdk._transport import (
     Delivery,
@@ -171,6 +172,7 @@ class AmqpTransport(Transport):
         self.connection_name = connection_name or "burrow"
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
+        self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
@@ -193,6 +195,7 @@ class AmqpTransport(Transport):
         if connection is None:
             return
         self._publish_channel = None
+        self._raw_publish_channel = None
         self._get_channel = None
         self._consume_channels.clear()
         if self._replies is not None:
@@ -227,22 +230,16 @@ class AmqpTransport(Transport):
     async def publish(self, message: OutgoingMessage) -> None:
         if self._publish_channel is None:
             raise ClientStateError("the transport is not open")
-        properties = Basic.Properties(
-            content_type=message.content_type,
-            headers=message.headers,
-            delivery_mode=_PERSISTENT if message.persistent else _TRANSIENT,
-            correlation_id=message.correlation_id,
-            reply_to=message.reply_to,
-            expiration=None if message.expiration is None else str(message.expiration),
-            message_id=message.message_id,
-            timestamp=None if message.timestamp is None else datetime.fromtimestamp(message.timestamp, UTC),
-            message_type=message.type,
-            app_id=message.app_id,
-        )
+        properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
             if self._publish_channel.is_closed:
                 raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
-            channel = await self._publish_channel.get_underlay_channel()
+            channel = self._raw_publish_channel
+            if channel is None or channel.is_closed:
+                # The first publish, or a reconnection replaced the aiormq channel:
+                # this waits until the connection is back. Reusing it meanwhile saves
+                # the three coroutines get_underlay_channel costs on every publish.
+                channel = self._raw_publish_channel = await self._publish_channel.get_underlay_channel()
             await channel.basic_publish(
                 message.body,
                 exchange=message.exchange,
@@ -331,6 +328,23 @@ class AmqpTransport(Transport):
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
+    # Without a message_id aiormq writes one into the properties, which the
+    # pre-encoded WireProperties could not follow.
+    return Basic.Properties(
+        content_type=message.content_type,
+        headers=message.headers,
+        delivery_mode=_PERSISTENT if message.persistent else _TRANSIENT,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        expiration=None if message.expiration is None else str(message.expiration),
+        message_id=message.message_id,
+        timestamp=None if message.timestamp is None else datetime.fromtimestamp(message.timestamp, UTC),
+        message_type=message.type,
+        app_id=message.app_id,
+    )
 
 
 def _delivery(queue: str, message: aiormq.abc.DeliveredMessage) -> Delivery:

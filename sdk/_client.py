@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import enum
 import time
-import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
@@ -17,6 +16,7 @@ from sdk._codec import JSON, encode
 from sdk._contract import Call, Service, Task, contract_info
 from sdk._delay import Delayer, delay_seconds
 from sdk._errors import BurrowError, ClientStateError, ConfigurationError
+from sdk._ids import new_message_id
 from sdk._rpc import DEFAULT_TIMEOUT, Caller
 from sdk._topology import Topology
 from sdk._transport import OutgoingMessage, Transport
@@ -177,7 +177,7 @@ class Client:
         """
         tasks = list(tasks)
         await self._declare_ahead(tasks)
-        results = await asyncio.gather(*(self.send(task) for task in tasks), return_exceptions=True)
+        results = await asyncio.gather(*(self._send_soon(task) for task in tasks), return_exceptions=True)
         failures: list[Exception] = []
         for index, result in enumerate(results):
             if isinstance(result, BaseException):
@@ -187,6 +187,25 @@ class Client:
                 failures.append(result)
         if failures:
             raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
+
+    def _send_soon(self, task: Task) -> Awaitable[None]:
+        """``send(task)``, with two coroutine layers fewer when nothing is left to check or declare.
+
+        In a burst every send waits for its confirm at once, so each layer is
+        thousands of suspended frames (and garbage-collector work) at a time.
+        Anything unusual (a delay, an undeclared service, a failure) goes through
+        ``send``, which raises its errors as usual.
+        """
+        try:
+            info = contract_info(task)
+            if info.kind != "task" or self._state is not ClientState.OPEN:
+                return self.send(task)
+            if self._declare_topology and info.service.name not in self._ready:
+                return self.send(task)
+            message = self._message(info.wire_name, info.routing_key, info.fingerprint, task)
+        except Exception:
+            return self.send(task)
+        return self._transport.publish(message)
 
     async def call(self, request: Call[R], *, timeout: float | timedelta | None = None) -> R:
         """Send a call and wait for its typed result.
@@ -240,21 +259,24 @@ class Client:
             raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
         if self._declare_topology and service.name not in self._ready:
             await self._declare(service)
-        message = OutgoingMessage(
+        message = self._message(type_, routing_key, fingerprint, payload)
+        if delay > 0:
+            await self._delayer.publish(message, delay=delay, queue=queue)
+            return
+        await self._transport.publish(message)
+
+    def _message(self, type_: str, routing_key: str, fingerprint: str, payload: Task) -> OutgoingMessage:
+        return OutgoingMessage(
             exchange=self._topology.exchange,
             routing_key=routing_key,
             body=encode(payload, self._content_type, label=type_),
             type=type_,
-            message_id=uuid.uuid4().hex,
+            message_id=new_message_id(),
             content_type=self._content_type,
             headers={HEADER_FINGERPRINT: fingerprint},
             timestamp=int(time.time()),
             app_id=self._app_id,
         )
-        if delay > 0:
-            await self._delayer.publish(message, delay=delay, queue=queue)
-            return
-        await self._transport.publish(message)
 
     async def _declare_ahead(self, tasks: list[Task]) -> None:
         """Declare the first task's service before a burst, so the sends do not all queue up behind it."""

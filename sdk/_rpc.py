@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -30,6 +29,7 @@ from sdk._errors import (
     RemoteError,
     TransportError,
 )
+from sdk._ids import new_message_id
 from sdk._transport import Delivery, OutgoingMessage, Transport
 from sdk._wire import HEADER_DEADLINE, HEADER_FINGERPRINT, HEADER_REPLY, REPLY_RESULT
 
@@ -128,7 +128,7 @@ class Caller:
         replies = self._replies
         if not replies.ready.is_set():
             await replies.ready.wait()  # reconnecting: the reply address is about to change
-        correlation_id = os.urandom(16).hex()  # as unique as uuid4().hex, a quarter of the cost
+        correlation_id = new_message_id()
         now = time.time()
         future: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
         replies.pending[correlation_id] = future

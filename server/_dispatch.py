@@ -19,6 +19,7 @@ from typing import Any
 from sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport
 from sdk._delay import wait_until_due
 from sdk._retry import NO_RETRY
+from sdk._wire import HEADER_DUE
 from server._context import Context
 from server._dead_letters import DeadReason, dead_letter
 from server._replies import reply_rejected, serve_call
@@ -96,7 +97,8 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
-            await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
+            if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
+                await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             await self._dispatch(delivery)
         except asyncio.CancelledError:
             # The worker gave up waiting for this handler at shutdown.

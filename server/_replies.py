@@ -11,7 +11,6 @@ the caller still listens, and acks it.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +21,7 @@ from sdk import JSON, ContractError, ContractInfo, DeclaredError, Delivery, Outg
 from sdk._codec import encode
 from sdk._envelope import ErrorCode, ErrorEnvelope
 from sdk._errors import Unroutable
+from sdk._ids import new_message_id
 from sdk._wire import HEADER_DEADLINE, HEADER_REPLY, REPLY_ERROR, REPLY_RESULT
 
 __all__ = ["ms_past_deadline", "reply_rejected", "serve_call"]
@@ -110,7 +110,7 @@ async def _publish(transport: Transport, delivery: Delivery, reply: _Reply) -> N
                 routing_key=delivery.reply_to,
                 body=body,
                 type=delivery.type or "",
-                message_id=os.urandom(16).hex(),
+                message_id=new_message_id(),
                 content_type=delivery.content_type or JSON,
                 headers={HEADER_REPLY: kind},
                 correlation_id=delivery.correlation_id,
