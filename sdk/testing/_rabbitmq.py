@@ -8,11 +8,13 @@ stopped by the pid it was started with.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -23,12 +25,25 @@ from typing import Self
 
 __all__ = ["LocalRabbitMQ", "RabbitMQNotInstalled"]
 
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 _SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 _CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
 
 
 class RabbitMQNotInstalled(RuntimeError):
     """Raised when no system RabbitMQ install is found to start a node from."""
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent process dies.
+
+    SIGTERM is what ``stop`` sends too, so a node outlives no test run or demo,
+    however it ends. Elsewhere than Linux this does nothing.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _free_port() -> int:
@@ -103,14 +118,22 @@ class LocalRabbitMQ:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_end_with_parent,
         )
-        with self.log_file.open("wb") as log:
+        self._start_server("wb")
+
+    def _start_server(self, log_mode: str) -> None:
+        with self.log_file.open(log_mode) as log:
             self._server = subprocess.Popen(
                 [str(_SERVER)],
-                env=env,
+                env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # a Ctrl-C aimed at the tests must not kill the node first
+                # A Ctrl-C aimed at the tests must not kill the node before they stop it...
+                start_new_session=True,
+                # ...but a test run that is killed outright must not leave it running.
+                preexec_fn=_end_with_parent,
             )
         self._wait_until_up()
 
@@ -183,15 +206,7 @@ class LocalRabbitMQ:
     def restart_node(self) -> None:
         """Stop the node and start it again on the same ports and data."""
         self.stop_node()
-        with self.log_file.open("ab") as log:
-            self._server = subprocess.Popen(
-                [str(_SERVER)],
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self._wait_until_up()
+        self._start_server("ab")
 
     def stop(self) -> None:
         self.stop_node()
