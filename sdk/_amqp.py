@@ -165,11 +165,14 @@ class AmqpTransport(Transport):
     Args:
         url: ``amqp://user:password@host:port/vhost``.
         connection_name: shown in the management UI to tell connections apart.
+        reconnect_timeout: seconds a publish waits for a connection that is being
+            restored before it raises ``ConnectionLost``.
     """
 
-    def __init__(self, url: str, *, connection_name: str | None = None) -> None:
+    def __init__(self, url: str, *, connection_name: str | None = None, reconnect_timeout: float = 30.0) -> None:
         self.url = url
         self.connection_name = connection_name or "burrow"
+        self.reconnect_timeout = reconnect_timeout
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
@@ -239,7 +242,7 @@ class AmqpTransport(Transport):
                 # The first publish, or a reconnection replaced the aiormq channel:
                 # this waits until the connection is back. Reusing it meanwhile saves
                 # the three coroutines get_underlay_channel costs on every publish.
-                channel = self._raw_publish_channel = await self._publish_channel.get_underlay_channel()
+                channel = self._raw_publish_channel = await self._wait_for_publish_channel()
             await channel.basic_publish(
                 message.body,
                 exchange=message.exchange,
@@ -252,6 +255,18 @@ class AmqpTransport(Transport):
             # publish costs a noticeable share of the publishing CPU.
             with _mapped_errors(f"publishing {message.type}"):
                 raise
+
+    async def _wait_for_publish_channel(self) -> aiormq.abc.AbstractChannel:
+        """The publishing channel's aiormq channel, waiting at most ``reconnect_timeout`` for a reconnection."""
+        assert self._publish_channel is not None
+        try:
+            async with asyncio.timeout(self.reconnect_timeout):
+                return await self._publish_channel.get_underlay_channel()
+        except TimeoutError:
+            raise ConnectionLost(
+                f"RabbitMQ at {_redacted(self.url)} has been unreachable for {self.reconnect_timeout:g} s; "
+                "the message was not sent"
+            ) from None
 
     async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
         connection = self._require_connection()

@@ -9,7 +9,7 @@ from typing import Self
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client, ConnectionLost
+from sdk import AmqpTransport, Client, ConnectionLost
 from server import Context, Worker, WorkerState
 from tests._proxy import Proxy
 from tests.conftest import Vhost
@@ -113,3 +113,13 @@ async def test_a_lost_connection_neither_cancels_handlers_nor_blocks_shutdown(am
     assert outcome == ["finished"]
     assert worker.state is WorkerState.STOPPED
     assert await message_count(amqp_url, "cleanup") == 1  # never acked, so the broker kept it for redelivery
+
+
+async def test_a_send_while_the_broker_is_unreachable_fails_clearly_and_does_not_hang(amqp_url: str) -> None:
+    async with Proxy.to(amqp_url) as (proxy, url_through_proxy):
+        transport = AmqpTransport(url_through_proxy, reconnect_timeout=1.0)
+        async with Client(transport) as client:
+            await client.send(DeleteFile(path="/tmp/before"))
+            await proxy.cut()
+            with pytest.raises(ConnectionLost, match=r"the message was not sent|connection to the broker"):
+                await asyncio.wait_for(client.send(DeleteFile(path="/tmp/during")), timeout=10)
