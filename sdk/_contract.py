@@ -219,10 +219,12 @@ class Service:
         errors: Sequence[type[msgspec.Struct]] = (),
         timeout: float | None = None,
         queue: str | None = None,
-        retry: RetryPolicy | None = None,
         examples: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[type[CallT]], type[CallT]]:
         """Register a ``Call[R]`` subclass under ``<service>.<name>``.
+
+        Calls are not retried by the worker: the caller waits for one answer and
+        gets a failure as ``RemoteError``, so it decides whether to call again.
 
         Args:
             errors: Structs the handler may raise or return as declared errors.
@@ -240,7 +242,7 @@ class Service:
                 errors=tuple(errors),
                 timeout=timeout,
                 queue=queue,
-                retry=retry,
+                retry=None,
                 examples=examples,
             )
             return cls

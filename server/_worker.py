@@ -113,6 +113,10 @@ class Worker:
             raise ConfigurationError(f"{info.wire_name} is already bound to {self._bindings[info.wire_name].handler!r}")
         if not callable(handler):
             raise ConfigurationError(f"the handler for {info.wire_name} is not callable: {handler!r}")
+        if retry is not None and info.kind == "call":
+            raise ConfigurationError(
+                f"{info.wire_name} is a call: calls are not retried (the caller gets the failure and decides)"
+            )
         self._bindings[info.wire_name] = Binding(info, handler, retry)
 
     @property

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import ClientStateError, ConfigurationError, MemoryBroker, TransportError
+from sdk import ClientStateError, ConfigurationError, MemoryBroker, RetryPolicy, TransportError
 from server import Context, Worker, WorkerState
 
 
@@ -74,3 +74,15 @@ async def test_a_stop_requested_before_run_stops_it_once_started() -> None:
     worker.request_stop()  # e.g. SIGTERM while the process was still importing
     await asyncio.wait_for(worker.run(), timeout=5)
     assert worker.state is WorkerState.STOPPED
+
+
+def test_a_call_cannot_be_bound_with_a_retry_policy() -> None:
+    async def stat(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = Worker(transport=MemoryBroker().transport())
+    with pytest.raises(ConfigurationError) as raised:
+        worker.bind(StatFile, stat, retry=RetryPolicy(attempts=3))
+    assert str(raised.value) == (
+        "cleanup.stat_file is a call: calls are not retried (the caller gets the failure and decides)"
+    )
