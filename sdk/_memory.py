@@ -30,6 +30,7 @@ from sdk._transport import (
     OutgoingMessage,
     QueueSpec,
     ReplyListener,
+    Settlement,
     Subscription,
     TopologySpec,
     Transport,
@@ -103,24 +104,7 @@ class _Consumer(Subscription):
     def deliver(self, stored: _Stored) -> None:
         tag = next(self._tags)
         self.unsettled[tag] = stored
-        message = stored.message
-        delivery = Delivery(
-            settlement=_Settlement(self, tag),
-            queue=self.queue.spec.name,
-            body=message.body,
-            exchange=message.exchange,
-            routing_key=message.routing_key,
-            type=message.type,
-            message_id=message.message_id,
-            content_type=message.content_type,
-            headers=dict(message.headers),
-            timestamp=message.timestamp,
-            app_id=message.app_id,
-            correlation_id=message.correlation_id,
-            reply_to=message.reply_to,
-            expiration=message.expiration,
-            redelivered=stored.redelivered,
-        )
+        delivery = _delivery(_Settlement(self, tag), self.queue.spec.name, stored)
         # Like aiormq, every delivery runs in its own task.
         task = asyncio.get_running_loop().create_task(self.on_delivery(delivery))
         self.tasks.add(task)
@@ -364,7 +348,8 @@ class _GetSettlement:
             self._broker._put_back(self._queue, self._take())
 
 
-def _delivery(settlement: _GetSettlement, queue: str, stored: _Stored) -> Delivery:
+def _delivery(settlement: Settlement, queue: str, stored: _Stored) -> Delivery:
+    """What a consumer or a ``get`` receives of a stored message."""
     message = stored.message
     return Delivery(
         settlement=settlement,
