@@ -204,7 +204,9 @@ class AmqpTransport(Transport):
         if self._replies is not None:
             self._replies.closing()
         with contextlib.suppress(Exception):
-            await connection.close()
+            # aio-pika's default fails pending confirms with CancelledError; this
+            # makes them fail as ConnectionLost, as the transport promises.
+            await connection.close(aiormq.exceptions.ConnectionClosed(320, "closed by the client"))
 
     def _require_connection(self) -> aio_pika.abc.AbstractRobustConnection:
         if self._connection is None:
@@ -487,7 +489,7 @@ class _AmqpReplies:
         try:
             with _mapped_errors("restoring the reply consumer"):
                 address = await self._consume(channel)
-        except ConnectionLost:
+        except TransportError:
             log.warning("could not restore the reply consumer; it is retried at the next reconnect", exc_info=True)
             return
         task = asyncio.get_running_loop().create_task(self._announce(address))

@@ -289,17 +289,18 @@ class Client:
 
     async def _declare(self, service: Service) -> None:
         """Declare the service's queue so a task sent before any worker started waits there."""
-        pending = self._declaring.get(service.name)
-        if pending is not None:
-            await asyncio.shield(pending)
-            return
-        pending = self._declaring[service.name] = asyncio.get_running_loop().create_future()
-        try:
-            await self._transport.declare(self._topology.service(service))
-        except BaseException as exc:
-            del self._declaring[service.name]  # let the next send try again
-            pending.set_exception(exc)
-            pending.exception()  # mark retrieved: this caller re-raises it
-            raise
-        self._ready.add(service.name)
-        pending.set_result(None)
+        # One task shared by every sender: cancelling one sender must not cancel
+        # the declaration (or the other senders waiting for it).
+        declaring = self._declaring.get(service.name)
+        if declaring is None:
+            declaring = self._declaring[service.name] = asyncio.ensure_future(
+                self._transport.declare(self._topology.service(service))
+            )
+            declaring.add_done_callback(lambda done: self._declared(service.name, done))
+        await asyncio.shield(declaring)
+
+    def _declared(self, name: str, done: asyncio.Future[None]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            del self._declaring[name]  # let the next send try again
+        else:
+            self._ready.add(name)

@@ -25,7 +25,12 @@ from server._dead_letters import DeadReason, dead_letter
 from server._replies import reply_rejected, serve_call
 from server._retry import Retrier, attempt_of
 
-__all__ = ["Binding", "Dispatcher"]
+__all__ = ["Binding", "Dispatcher", "HandlerCancelled"]
+
+
+class HandlerCancelled(Exception):
+    """Raised when a handler ends with a ``CancelledError`` the worker did not cause."""
+
 
 log = logging.getLogger("burrow.worker")
 
@@ -152,10 +157,19 @@ class Dispatcher:
         await delivery.ack()
 
     async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
-        if binding.is_async:
-            return await binding.handler(message, context)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, binding.handler, message, context)
+        try:
+            if binding.is_async:
+                return await binding.handler(message, context)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, binding.handler, message, context)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the worker is cancelling it (shutdown): the message goes back to its queue
+            # The handler let a cancellation of its own escape (e.g. it awaited a task
+            # someone else cancelled): a failure like any other, not a shutdown, so it
+            # is retried or dead-lettered instead of requeued in a loop.
+            raise HandlerCancelled(f"{binding.info.wire_name} handler was cancelled from inside") from None
 
     async def _reject_unknown(self, delivery: Delivery) -> None:
         if delivery.type:

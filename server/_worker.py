@@ -60,7 +60,8 @@ class Worker:
         topology: exchange and queue settings; must match the clients'.
         concurrency: handlers running at once per queue (the consumer prefetch).
         grace_period: seconds that in-flight handlers get to finish at shutdown;
-            those still running then are cancelled and their messages requeued.
+            those still running then are cancelled and their messages requeued
+            (a synchronous handler's thread runs on: make handlers idempotent).
         threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
     """
 
@@ -92,6 +93,7 @@ class Worker:
         # Made here (an Event binds to a loop only when awaited) so that a stop
         # requested before start, e.g. by an early SIGTERM, is not lost.
         self._stop_requested = asyncio.Event()
+        self._stopping: asyncio.Future[None] | None = None
 
     @property
     def state(self) -> WorkerState:
@@ -203,12 +205,21 @@ class Worker:
         """Stop consuming, let in-flight handlers finish within the grace period, disconnect.
 
         Handlers still running after the grace period are cancelled and their
-        messages return to the queue (they will be delivered again).
+        messages return to the queue (they will be delivered again). A synchronous
+        handler's thread cannot be interrupted: it runs on until it returns, while
+        its message is already back in the queue.
+
+        A second call waits for the first to finish.
         """
-        if self._state in (WorkerState.STOPPING, WorkerState.STOPPED):
-            return
         if self._state is WorkerState.IDLE:
             self._state = WorkerState.STOPPED
+            return
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        if self._state is WorkerState.STOPPED:
             return
         self._state = WorkerState.STOPPING
         for subscription in self._subscriptions:
