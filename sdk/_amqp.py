@@ -30,6 +30,7 @@ from sdk._transport import (
     OutgoingMessage,
     QueueSpec,
     ReplyListener,
+    Settlement,
     Subscription,
     TopologySpec,
     Transport,
@@ -364,13 +365,16 @@ def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
     )
 
 
-def _delivery(queue: str, message: aiormq.abc.DeliveredMessage) -> Delivery:
+def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Settlement | None = None) -> Delivery:
+    """Our ``Delivery`` for an aiormq message; settled on its channel unless ``settlement`` says otherwise."""
     properties = message.header.properties
     timestamp = properties.timestamp
     expiration = properties.expiration
-    assert message.delivery_tag is not None  # set on every Basic.Deliver
+    if settlement is None:
+        assert message.delivery_tag is not None  # set on every Basic.Deliver and Basic.GetOk
+        settlement = _Settlement(message.channel, message.delivery_tag)
     return Delivery(
-        settlement=_Settlement(message.channel, message.delivery_tag),
+        settlement=settlement,
         queue=queue,
         body=message.body,
         exchange=message.exchange or "",
@@ -453,26 +457,7 @@ class _AmqpReplies:
         return self._queue
 
     async def _on_message(self, message: aiormq.abc.DeliveredMessage) -> None:
-        properties = message.header.properties
-        self._listener.on_reply(
-            Delivery(
-                settlement=_NO_SETTLEMENT,
-                queue=self._queue,
-                body=message.body,
-                exchange=message.exchange or "",
-                routing_key=message.routing_key or "",
-                type=properties.message_type,
-                message_id=properties.message_id,
-                content_type=properties.content_type,
-                headers=properties.headers or {},
-                timestamp=None,
-                app_id=properties.app_id,
-                correlation_id=properties.correlation_id,
-                reply_to=None,
-                expiration=None,
-                redelivered=False,
-            )
-        )
+        self._listener.on_reply(_delivery(self._queue, message, _NO_SETTLEMENT))
 
     def _on_close(self, _channel: aio_pika.abc.AbstractChannel | None, exc: BaseException | None, /) -> None:
         if self._closing:

@@ -22,10 +22,6 @@ class Ring(Task, frozen=True, kw_only=True):
     name: str
 
 
-class Flaky(Exception):
-    pass
-
-
 async def test_random_delays_are_delivered_once_never_early_and_on_time(amqp_url: str) -> None:
     count = 1000
     rng = random.Random(1)
