@@ -6,9 +6,10 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from burrow.sdk import Client
+from burrow.server import Context, Worker
+
 from bench._contract import Touch
-from sdk import Client
-from server import Context, Worker
 
 __all__ = ["consume", "produce"]
 

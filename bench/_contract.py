@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sdk import Service, Task
+from burrow.sdk import Service, Task
 
 __all__ = ["EXCHANGE", "QUEUES", "ROUTING_KEY", "TYPE", "Touch", "bench"]
 

@@ -44,11 +44,10 @@ import aio_pika
 import aio_pika.abc
 import aiormq.abc
 import msgspec
+from burrow.sdk import Call, Client, Service, Topology
+from burrow.server import Context, Worker
+from burrow.testing import LocalRabbitMQ
 from pamqp.commands import Basic
-
-from sdk import Call, Client, Service, Topology
-from sdk.testing import LocalRabbitMQ
-from server import Context, Worker
 
 PREFETCH = 64
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"

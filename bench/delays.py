@@ -10,7 +10,7 @@ messages carry a per-message TTL and dead-letter to the target queue) in the
 same run. The raw recipe expires messages only at the head of its queue, so a
 long delay holds back every shorter one sent after it.
 
-A private broker is started with ``sdk.testing.LocalRabbitMQ`` unless
+A private broker is started with ``burrow.testing.LocalRabbitMQ`` unless
 ``RABBITMQ_URL`` is set (then ``RABBITMQ_MANAGEMENT_URL`` or port 15672 is used).
 """
 
@@ -28,10 +28,9 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import aio_pika
 import aio_pika.abc
-
-from sdk import Client, Service, Task
-from sdk.testing import LocalRabbitMQ
-from server import Context, Worker
+from burrow.sdk import Client, Service, Task
+from burrow.server import Context, Worker
+from burrow.testing import LocalRabbitMQ
 
 bench = Service("bench_delays")
 
@@ -139,7 +138,7 @@ async def w4(url: str, seed: int) -> None:
 _WORKER = """
 import asyncio, sys
 from bench.delays import Tick
-from server import Context, Worker
+from burrow.server import Context, Worker
 
 async def tick(task: Tick, ctx: Context) -> None:
     pass

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import aio_pika
+from burrow.testing import LocalRabbitMQ
 
 from bench import _baseline, _burrow
 from bench._contract import QUEUES
-from sdk.testing import LocalRabbitMQ
 
 __all__ = ["main"]
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-
-from sdk import Call, Service, Task
+from burrow.sdk import Call, Service, Task
 
 __all__ = ["FileInfo", "FileMissing", "DeleteFile", "StatFile", "cleanup"]
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from sdk.testing import LocalRabbitMQ
+from burrow.testing import LocalRabbitMQ
 
 __all__ = ["main"]
 

@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from sdk.testing import LocalRabbitMQ
+from burrow.testing import LocalRabbitMQ
 
 
 @dataclass

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from burrow.server import Worker
+from burrow.testing import LocalRabbitMQ
 
-from sdk.testing import LocalRabbitMQ
-from server import Worker
 from tests._broker import TestBroker
 
 

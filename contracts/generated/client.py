@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cached_property
 
-import sdk
+from burrow import sdk
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 
 __all__ = ["CleanupClient", "Client"]

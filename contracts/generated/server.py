@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from burrow.sdk import ConfigurationError
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import ConfigurationError
-from server import Context, Worker
 
 __all__ = ["CleanupService", "bind_cleanup"]
 

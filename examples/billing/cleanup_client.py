@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 import msgspec
-
-import sdk
+from burrow import sdk
 
 __all__ = ["CleanupClient", "Client", "DeleteFile", "FileInfo", "FileMissing", "StatFile"]
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from burrow.sdk import DeclaredError
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
 from contracts.generated.server import CleanupService, bind_cleanup
 from examples.cleanup.settings import temp_dir
-from sdk import DeclaredError
-from server import Context, Worker
 
 __all__ = ["Cleanup", "create_worker", "worker"]
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import msgspec
+from burrow.codegen import Lock, build_lock
+from burrow.sdk import Call, Service, Task
 
-from codegen import Lock, build_lock
-from sdk import Call, Service, Task
 from tests.breaking._wire import Message, Side
 
 __all__ = ["Case", "Probe", "Sides", "call", "lock_of", "task", "task_struct"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from burrow.codegen import RefType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen import RefType
 from tests.breaking._case import Probe
 from tests.breaking._strategies import values
 from tests.breaking._wire import CODECS, Message, Side, Unreadable, same_meaning

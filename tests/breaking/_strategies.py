@@ -10,9 +10,7 @@ import datetime
 import decimal
 from typing import Any
 
-from hypothesis import strategies as st
-
-from codegen import (
+from burrow.codegen import (
     ArrayType,
     DictType,
     EnumDef,
@@ -26,6 +24,7 @@ from codegen import (
     TypeExpr,
     UnionType,
 )
+from hypothesis import strategies as st
 
 __all__ = ["values"]
 

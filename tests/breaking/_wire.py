@@ -17,8 +17,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import msgspec
-
-from codegen import ContractDef, Lock, rebuild_type, rebuild_types
+from burrow.codegen import ContractDef, Lock, rebuild_type, rebuild_types
 
 __all__ = ["CODECS", "Message", "Side", "Unreadable", "same_meaning"]
 

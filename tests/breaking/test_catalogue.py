@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codegen._breaking import RULES
+from burrow.codegen._breaking import RULES
+
 from tests.breaking._catalogue import CASES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "breaking.md"

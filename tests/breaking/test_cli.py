@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from burrow.cli import main
+from burrow.codegen import encode_lock
 
-from codegen import encode_lock
-from codegen._cli import main
 from tests.breaking._case import lock_of
 from tests.breaking.fixtures import fields, reserved
 

@@ -5,9 +5,9 @@ policy requires."""
 from __future__ import annotations
 
 import pytest
+from burrow.codegen import build_lock
+from burrow.codegen._breaking import BreakingConfig, compare_locks, judge
 
-from codegen import build_lock
-from codegen._breaking import BreakingConfig, compare_locks, judge
 from tests.breaking._catalogue import CASES
 from tests.breaking._probe import assert_reads_everything
 from tests.breaking._wire import Side

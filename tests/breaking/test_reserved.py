@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
+from burrow.codegen import CodegenError, rebuild_types
+from burrow.codegen._breaking import compare_locks
+from burrow.sdk import Service, Task
 
-from codegen import CodegenError, rebuild_types
-from codegen._breaking import compare_locks
-from sdk import Service, Task
 from tests.breaking._case import lock_of
 from tests.breaking.fixtures import reserved
 
@@ -27,7 +27,7 @@ def test_reserved_names_are_written_to_the_lock_sorted_and_rebuilt() -> None:
 
 
 def test_a_lock_without_reserved_names_does_not_mention_them() -> None:
-    from codegen import encode_lock
+    from burrow.codegen import encode_lock
 
     assert b'"reserved"' not in encode_lock(lock_of(reserved.size_in_bytes()))
 

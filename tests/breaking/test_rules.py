@@ -5,8 +5,8 @@ directions it does not claim really hold for generated messages."""
 from __future__ import annotations
 
 import pytest
+from burrow.codegen._breaking import compare_locks
 
-from codegen._breaking import compare_locks
 from tests.breaking._catalogue import CASES
 from tests.breaking._probe import assert_reads_everything, breaks, probe
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from burrow.codegen._inspect import build_lock
+from burrow.codegen._ir import Lock
+from burrow.codegen._lock import encode_lock
 
-from codegen._inspect import build_lock
-from codegen._ir import Lock
-from codegen._lock import encode_lock
 from tests.codegen import rich_contracts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
-
-from sdk import Call, RetryPolicy, Service, Task
+from burrow.sdk import Call, RetryPolicy, Service, Task
 
 shapes = Service("shapes", queue="geometry")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from burrow.codegen._asyncapi import render_asyncapi, render_json_schema
+from burrow.codegen._ir import Lock
 
-from codegen._asyncapi import render_asyncapi, render_json_schema
-from codegen._ir import Lock
 from contracts import cleanup
 from tests.codegen.conftest import ROOT
 

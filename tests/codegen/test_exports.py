@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import codegen
+from burrow import codegen
 
 EXPECTED = [
     "FORMAT_VERSION",

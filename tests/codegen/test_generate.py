@@ -12,17 +12,17 @@ from typing import Any
 
 import msgspec
 import pytest
+from burrow.codegen._config import load_config
+from burrow.codegen._errors import CodegenError
+from burrow.codegen._generate import generate
+from burrow.codegen._inspect import build_lock
+from burrow.codegen._ir import Lock
+from burrow.codegen._lock import header
+from burrow.codegen._render_client import render_client
+from burrow.codegen._render_server import render_server
+from burrow.sdk import Service, Task
 
-from codegen._config import load_config
-from codegen._errors import CodegenError
-from codegen._generate import generate
-from codegen._inspect import build_lock
-from codegen._ir import Lock
-from codegen._lock import header
-from codegen._render_client import render_client
-from codegen._render_server import render_server
 from contracts import cleanup
-from sdk import Service, Task
 from tests.codegen import rich_contracts as rich
 from tests.codegen.conftest import ROOT, load_module
 from tests.codegen.test_lock import NAMED, clean_docs
@@ -64,7 +64,7 @@ def test_codegen_check_passes_on_the_repository() -> None:
 
 
 CONTRACTS = '''
-from sdk import Service, Task
+from burrow.sdk import Service, Task
 
 notes = Service("notes")
 
@@ -197,7 +197,7 @@ def test_a_client_from_the_lock_defines_equivalent_types(rich_modules: Path, ric
 
 
 def test_generated_code_passes_ruff(rich_modules: Path) -> None:
-    isort = "lint.isort.known-first-party = ['sdk', 'server', 'tests']"
+    isort = "lint.isort.known-first-party = ['tests']"
     config = ["--config", str(ROOT / "pyproject.toml"), "--config", isort]
     for command in (["format", "--check", "--diff"], ["check"]):
         result = subprocess.run(

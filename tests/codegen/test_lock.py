@@ -10,11 +10,11 @@ from typing import Any
 
 import msgspec
 import pytest
+from burrow.codegen._errors import CodegenError
+from burrow.codegen._ir import Lock, StructDef
+from burrow.codegen._lock import decode_lock, encode_lock
+from burrow.codegen._rebuild import rebuild_type, rebuild_types
 
-from codegen._errors import CodegenError
-from codegen._ir import Lock, StructDef
-from codegen._lock import decode_lock, encode_lock
-from codegen._rebuild import rebuild_type, rebuild_types
 from contracts import cleanup
 from tests.codegen import rich_contracts as rich
 
@@ -127,7 +127,7 @@ def test_rebuilt_result_type_decodes_a_reply(rich_lock: Lock) -> None:
 
 
 def test_cleanup_lock_fingerprints_match_the_contracts() -> None:
-    from codegen._inspect import build_lock
+    from burrow.codegen._inspect import build_lock
 
     lock = build_lock([cleanup.cleanup], source="contracts.cleanup")
     fingerprints = {c.wire_name: c.fingerprint for c in lock.service("cleanup").contracts}

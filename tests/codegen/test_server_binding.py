@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from burrow.sdk import ConfigurationError, MemoryBroker
+from burrow.server import Context, Worker
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 from contracts.generated.client import Client
 from contracts.generated.server import CleanupService, bind_cleanup
-from sdk import ConfigurationError, MemoryBroker
-from server import Context, Worker
 
 
 class Incomplete(CleanupService):

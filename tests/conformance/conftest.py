@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from sdk import AmqpTransport, Client, Delivery, MemoryBroker, OutgoingMessage, QueueSpec, Transport
-from server import Worker
+from burrow.sdk import AmqpTransport, Client, Delivery, MemoryBroker, OutgoingMessage, QueueSpec, Transport
+from burrow.server import Worker
 
 WAIT = 30.0  # seconds; generous because the machine is shared
 

@@ -10,9 +10,7 @@ from typing import Any
 
 import msgspec
 import pytest
-
-from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
-from sdk import (
+from burrow.sdk import (
     Call,
     CallTimeout,
     Client,
@@ -26,8 +24,10 @@ from sdk import (
     TopologySpec,
     Unroutable,
 )
-from sdk._wire import HEADER_DEADLINE
-from server import Context, Worker
+from burrow.sdk._wire import HEADER_DEADLINE
+from burrow.server import Context, Worker
+
+from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
 from tests.conformance.conftest import WAIT, Stack
 
 

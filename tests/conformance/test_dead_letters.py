@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass
 
 import pytest
+from burrow.server import Context, Worker
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from server import Context, Worker
 from tests.conformance.conftest import WAIT, Stack, raw
 
 

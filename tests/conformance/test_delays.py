@@ -10,8 +10,9 @@ import asyncio
 import itertools
 import time
 
-from sdk import RetryPolicy, Service, Task
-from server import Context, DeadLetter, DeadLetters
+from burrow.sdk import RetryPolicy, Service, Task
+from burrow.server import Context, DeadLetter, DeadLetters
+
 from tests.conformance.conftest import WAIT, Stack
 
 timers = Service("timers")

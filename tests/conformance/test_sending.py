@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from burrow.sdk import ExchangeSpec, QueueSpec, TopologyError, TopologySpec, Unroutable, contract_info
+from burrow.server import Context, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
-from sdk import ExchangeSpec, QueueSpec, TopologyError, TopologySpec, Unroutable, contract_info
-from server import Context, WorkerState
 from tests.conformance.conftest import Stack
 
 

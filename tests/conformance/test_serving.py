@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from server import Context, Worker
 from tests.conformance.conftest import WAIT, Stack
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from burrow.sdk import QueueSpec, TopologyError, TopologySpec
 
-from sdk import QueueSpec, TopologyError, TopologySpec
 from tests.conformance.conftest import WAIT, Stack, raw
 
 

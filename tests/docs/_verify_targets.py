@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile
 from contracts.generated.server import bind_cleanup
 from examples.cleanup.worker import Cleanup
-from server import Context, Worker
 
 
 def bind(worker: Worker) -> None:

@@ -11,13 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from burrow.sdk import DeclaredError, ManualClock
+from burrow.server import Worker
+from burrow.testing import burrow_harness, verify_contracts
 
 import contracts.cleanup
 from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile, cleanup
 from contracts.generated.client import Client
-from sdk import DeclaredError, ManualClock
-from sdk.testing import burrow_harness, verify_contracts
-from server import Worker
 
 Bind = Callable[[Worker], None]
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from codegen._cli import main
+from burrow.cli import main
 
 
 def test_the_example_implementation_passes(capsys: pytest.CaptureFixture[str]) -> None:

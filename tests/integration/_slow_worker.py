@@ -11,8 +11,9 @@ import logging
 import os
 import signal
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from server import Context, Worker
 
 log = logging.getLogger("slow_worker")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from burrow.sdk import ConnectionLost
+from burrow.server import Context
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import ConnectionLost
-from server import Context
 from tests.conformance.conftest import WAIT, Stack
 from tests.conftest import Vhost
 

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from burrow.sdk import DeclaredError
+from burrow.server import Context, Worker
 
 from contracts.cleanup import DeleteFile, FileMissing
 from contracts.generated import client as generated
@@ -17,8 +19,6 @@ from contracts.generated.server import bind_cleanup
 from examples.billing import cleanup_client as from_lock
 from examples.billing import service as billing
 from examples.cleanup.worker import Cleanup
-from sdk import DeclaredError
-from server import Context, Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 

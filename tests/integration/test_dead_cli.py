@@ -6,11 +6,11 @@ import asyncio
 import json
 
 import pytest
+from burrow.cli import main
+from burrow.sdk import Client
+from burrow.server import Context, DeadLetters, Worker
 
-from codegen._cli import main
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client
-from server import Context, DeadLetters, Worker
 
 
 async def _one_dead_letter(url: str) -> str:

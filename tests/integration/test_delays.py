@@ -10,9 +10,8 @@ import random
 import time
 
 import aio_pika
-
-from sdk import Client, Service, Task, Topology
-from server import Context, Worker
+from burrow.sdk import Client, Service, Task, Topology
+from burrow.server import Context, Worker
 
 timers = Service("timers")
 

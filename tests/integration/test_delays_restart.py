@@ -9,10 +9,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
-from sdk import Client, Service, Task
-from sdk.testing import LocalRabbitMQ
-from server import Context, Worker
+from burrow.sdk import Client, Service, Task
+from burrow.server import Context, Worker
+from burrow.testing import LocalRabbitMQ
 
 alarms = Service("alarms")
 

@@ -9,11 +9,11 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest
+from burrow.sdk import Client
 
 from contracts.cleanup import DeleteFile
 from examples.cleanup.app import FILES_PER_REQUEST, app
 from examples.cleanup.worker import create_worker
-from sdk import Client
 
 
 @pytest.fixture

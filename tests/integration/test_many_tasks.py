@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from burrow.sdk import Client
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client
-from server import Context, Worker
 from tests.integration._raw import WAIT, message_count
 
 TASKS = 10_000

@@ -7,10 +7,10 @@ import logging
 from typing import Self
 
 import pytest
+from burrow.sdk import AmqpTransport, Client, ConnectionLost
+from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import AmqpTransport, Client, ConnectionLost
-from server import Context, Worker, WorkerState
 from tests._proxy import Proxy
 from tests.conftest import Vhost
 from tests.integration._raw import WAIT, message_count

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aio_pika
 import pytest
+from burrow.sdk import AmqpTransport, Client, TopologyError, Unroutable
 
 from contracts.cleanup import DeleteFile
-from sdk import AmqpTransport, Client, TopologyError, Unroutable
 from tests.integration._raw import drain, raw_channel
 
 

@@ -7,10 +7,10 @@ import threading
 
 import msgspec
 import pytest
+from burrow.sdk import MSGPACK, Client, ConfigurationError, Service, Task
+from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import MSGPACK, Client, ConfigurationError, Service, Task
-from server import Context, Worker, WorkerState
 from tests.integration._raw import WAIT, drain, message_count
 
 media = Service("media")

@@ -12,9 +12,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from burrow.sdk import Client
 
 from contracts.cleanup import DeleteFile
-from sdk import Client
 from tests.integration._raw import WAIT, message_count
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ async def burrow_worker(url: str, *, grace: float) -> AsyncIterator[WorkerProces
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "codegen._cli",
+        "burrow.cli",
         "worker",
         "tests.integration._slow_worker:make_worker",
         "--url",

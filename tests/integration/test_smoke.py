@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import asyncio
 
+from burrow.sdk import Client
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client
-from server import Context, Worker
 
 
 async def test_a_sent_task_is_handled(amqp_url: str) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import assert_type
 
+from burrow.sdk import Client, ContractInfo, contract_info
+from burrow.server import Context, Handler, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client, ContractInfo, contract_info
-from server import Context, Handler, Worker
 
 
 async def client_calls_return_the_contract_result(client: Client) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, assert_type
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 from contracts.generated.client import CleanupClient, Client
 from contracts.generated.server import CleanupService, bind_cleanup
 from examples.billing import cleanup_client as from_lock
-from server import Context, Worker
 
 
 async def generated_client_methods(url: str) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from server import Context, Worker
 
 
 async def stat_file(task: StatFile, ctx: Context) -> FileInfo:

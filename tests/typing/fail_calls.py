@@ -5,9 +5,10 @@ Excluded from the normal mypy run; ``test_fail_calls.py`` checks it line by line
 
 from __future__ import annotations
 
+from burrow.sdk import Client
+from burrow.server import Context, Worker
+
 from contracts.cleanup import FileInfo, StatFile
-from sdk import Client
-from server import Context, Worker
 
 
 async def wrong_result(request: StatFile, ctx: Context) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from burrow.sdk import Client
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Client
 
 
 async def wrong_sends(client: Client) -> None:

@@ -5,9 +5,10 @@ Each marked line names the mypy error code expected on it.
 
 from __future__ import annotations
 
+from burrow.server import Context, Worker
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 from contracts.generated.server import CleanupService, bind_cleanup
-from server import Context, Worker
 
 
 class WrongResult(CleanupService):

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import assert_type
 
+from burrow.sdk import Call, CallTimeout, Client, DeclaredError, RemoteError, Service
+from burrow.server import Context, Worker
+
 from contracts.cleanup import FileInfo, FileMissing, StatFile
-from sdk import Call, CallTimeout, Client, DeclaredError, RemoteError, Service
-from server import Context, Worker
 
 typed = Service("typed")
 

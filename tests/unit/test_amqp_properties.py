@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from burrow.sdk._amqp_properties import WireProperties, encode_properties
+from burrow.sdk._transport import OutgoingMessage
 from pamqp.commands import Basic
-
-from sdk._amqp_properties import WireProperties, encode_properties
-from sdk._transport import OutgoingMessage
 
 TASK = OutgoingMessage(
     exchange="burrow",

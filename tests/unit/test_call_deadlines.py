@@ -8,11 +8,11 @@ from typing import Any
 
 import msgspec
 import pytest
+from burrow.sdk import Call, Client, ConfigurationError, MemoryBroker, OutgoingMessage, Service
+from burrow.sdk._wire import HEADER_DEADLINE
+from burrow.server import Context, Worker
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import Call, Client, ConfigurationError, MemoryBroker, OutgoingMessage, Service
-from sdk._wire import HEADER_DEADLINE
-from server import Context, Worker
 
 plain = Service("plain")
 

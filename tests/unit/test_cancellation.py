@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from burrow.sdk import Client, MemoryBroker, MemoryTransport, TopologySpec
+from burrow.server import Context, Worker
+from burrow.testing import burrow_harness
+
 from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
-from sdk import Client, MemoryBroker, MemoryTransport, TopologySpec
-from sdk.testing import burrow_harness
-from server import Context, Worker
 
 
 class SlowDeclaringTransport(MemoryTransport):

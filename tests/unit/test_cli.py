@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from codegen._cli import build_parser
-from server import Worker
-from server._cli import load_worker
+from burrow.cli._main import build_parser
+from burrow.server import Worker
+from burrow.server._cli import load_worker
 
 
 def test_a_worker_factory_is_called() -> None:

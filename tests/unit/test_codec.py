@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 import pytest
+from burrow.sdk import JSON, MSGPACK, ContractError, Service, Task, contract_info
+from burrow.sdk._codec import decode, encode
 
 from contracts.cleanup import DeleteFile
-from sdk import JSON, MSGPACK, ContractError, Service, Task, contract_info
-from sdk._codec import decode, encode
 
 shop = Service("shop")
 

@@ -7,9 +7,9 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 import pytest
+from burrow.sdk import Call, ConfigurationError, Service, Task, contract_info
 
 from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile, cleanup
-from sdk import Call, ConfigurationError, Service, Task, contract_info
 
 T = TypeVar("T")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from sdk import TopologySpec
-from sdk._delay import LEVELS, MAX_DELAY, UNIT, DelayCascade, strip_death_headers
+from burrow.sdk import TopologySpec
+from burrow.sdk._delay import LEVELS, MAX_DELAY, UNIT, DelayCascade, strip_death_headers
 
 cascade = DelayCascade("burrow.delay")
 

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from sdk import (
+from burrow.sdk import (
     Client,
     ConfigurationError,
     ManualClock,
@@ -20,8 +19,8 @@ from sdk import (
     Topology,
     TopologyError,
 )
-from sdk._wire import HEADER_ATTEMPT
-from server import Context, DeadLetters, Worker
+from burrow.sdk._wire import HEADER_ATTEMPT
+from burrow.server import Context, DeadLetters, Worker
 
 jobs = Service("jobs")
 

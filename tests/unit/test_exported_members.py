@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import burrow.testing
 import pytest
-
-import sdk
-import sdk.testing
-import server
+from burrow import sdk, server
 
 SDK = [
     "AmqpTransport",
@@ -73,7 +71,7 @@ SDK_TESTING = [
     "verify_contracts",
 ]
 
-PUBLIC = [(sdk, SDK), (server, SERVER), (sdk.testing, SDK_TESTING)]
+PUBLIC = [(sdk, SDK), (server, SERVER), (burrow.testing, SDK_TESTING)]
 
 
 @pytest.mark.parametrize(("module", "expected"), PUBLIC, ids=[module.__name__ for module, _ in PUBLIC])

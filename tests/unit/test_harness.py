@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import assert_type
 
 import pytest
+from burrow.sdk import Client, ManualClock, MemoryBroker, RetryPolicy, Service, Task
+from burrow.server import Context, Worker
+from burrow.testing import Harness, burrow_harness
 
 from contracts.cleanup import DeleteFile
 from contracts.generated.client import Client as GeneratedClient
-from sdk import Client, ManualClock, MemoryBroker, RetryPolicy, Service, Task
-from sdk.testing import Harness, burrow_harness
-from server import Context, Worker
 
 jobs = Service("jobs")
 

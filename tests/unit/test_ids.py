@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 
-from sdk._ids import new_message_id
+from burrow.sdk._ids import new_message_id
 
 
 def _child_id(queue: multiprocessing.Queue[str]) -> None:

@@ -6,9 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-
-from contracts.cleanup import DeleteFile, cleanup
-from sdk import (
+from burrow.sdk import (
     BindingSpec,
     Client,
     ClientStateError,
@@ -23,6 +21,8 @@ from sdk import (
     TopologySpec,
     Unroutable,
 )
+
+from contracts.cleanup import DeleteFile, cleanup
 
 TOPOLOGY = TopologySpec(
     exchanges=(ExchangeSpec("burrow"),),

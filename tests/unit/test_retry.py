@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from sdk import ConfigurationError, RetryPolicy
+from burrow.sdk import ConfigurationError, RetryPolicy
 
 
 def test_the_default_is_a_single_attempt() -> None:

@@ -8,11 +8,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import pytest
-
-from sdk import Call, ConfigurationError, DeclaredError, Service, Task
-from sdk.testing import Outcome, verify_contracts
-from sdk.testing._examples import minimal_example
-from server import Context, Worker
+from burrow.sdk import Call, ConfigurationError, DeclaredError, Service, Task
+from burrow.server import Context, Worker
+from burrow.testing import Outcome, verify_contracts
+from burrow.testing._examples import minimal_example
 
 shop = Service("shop")
 

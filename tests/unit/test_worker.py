@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from burrow.sdk import ClientStateError, ConfigurationError, MemoryBroker, RetryPolicy, TransportError
+from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from sdk import ClientStateError, ConfigurationError, MemoryBroker, RetryPolicy, TransportError
-from server import Context, Worker, WorkerState
 
 
 async def delete_file(task: DeleteFile, ctx: Context) -> None:

@@ -1,0 +1,116 @@
+"""``burrow codegen``: write, check, or build a client from a lock.
+
+- ``burrow codegen`` writes the lock and every output;
+- ``burrow codegen check`` exits 1 if any of them is stale;
+- ``burrow codegen client --from LOCK --out FILE`` writes a self-contained client from a lock alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+from burrow.codegen._config import Config, LockClient, load_config
+from burrow.codegen._errors import CodegenError
+from burrow.codegen._generate import client_from_lock, generate, stale_paths, write_outputs
+
+__all__ = ["add_codegen_command"]
+
+_OUTPUTS = ("lock", "client", "server", "asyncapi", "json_schema")
+
+
+def add_codegen_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "codegen",
+        help="generate the lock, typed client and server, AsyncAPI and JSON Schema from contracts",
+        description="Generate every output configured in [tool.burrow.codegen] (pyproject.toml) or on the "
+        "command line. Outputs are deterministic: run it again and nothing changes.",
+    )
+    _add_options(parser)
+    parser.set_defaults(run=_run_write)
+    actions = parser.add_subparsers(title="actions", required=False)
+    check = actions.add_parser("check", help="exit 1 if the lock or any generated file is stale")
+    _add_options(check)
+    check.set_defaults(run=_run_check)
+    client = actions.add_parser("client", help="write a self-contained client module from a lock alone")
+    client.add_argument("--from", dest="lock_file", required=True, metavar="LOCK", help="a burrow.lock.json")
+    client.add_argument("--out", required=True, metavar="FILE", help="the module to write ('-' for stdout)")
+    client.add_argument("--service", action="append", dest="services", help="only this service (repeatable)")
+    client.set_defaults(run=_run_client)
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS leaves unset options out of the namespace, so the file's settings stand.
+    unset = argparse.SUPPRESS
+    parser.add_argument("--config", type=Path, default=unset, help="pyproject.toml to read (default: ./)")
+    parser.add_argument("--contracts", nargs="+", default=unset, metavar="MODULE", help="contracts modules")
+    for name in _OUTPUTS:
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, dest=name, default=unset, metavar="PATH", help=f"where to write the {name}")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(getattr(args, "config", None))
+    overrides = {name: getattr(args, name) for name in ("contracts", *_OUTPUTS) if hasattr(args, name)}
+    # Paths given on the command line, like those in the file, are relative to its directory.
+    return msgspec.structs.replace(config, **overrides) if overrides else config
+
+
+def _run_write(args: argparse.Namespace) -> int:
+    return _guarded(lambda: _write(_config(args)))
+
+
+def _write(config: Config) -> int:
+    outputs = generate(config)
+    if not outputs:
+        raise CodegenError("nothing to generate: configure [tool.burrow.codegen] or pass --contracts and outputs")
+    written = write_outputs(outputs, Path(config.root))
+    for path in written:
+        print(f"wrote {path}")
+    print(f"burrow codegen: {len(outputs)} files, {len(written)} changed")
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    return _guarded(lambda: _check(_config(args)))
+
+
+def _check(config: Config) -> int:
+    outputs = generate(config)
+    stale = stale_paths(outputs, Path(config.root))
+    for path in stale:
+        print(f"{path} is stale: run `burrow codegen`", file=sys.stderr)
+    if not stale:
+        print(f"burrow codegen check: {len(outputs)} files up to date")
+    return 1 if stale else 0
+
+
+def _run_client(args: argparse.Namespace) -> int:
+    return _guarded(lambda: _client(args.lock_file, args.out, args.services))
+
+
+def _client(lock_file: str, out: str, services: list[str] | None) -> int:
+    entry = LockClient(lock=lock_file, out=out, services=services)
+    try:
+        data = Path(entry.lock).read_bytes()
+    except OSError as exc:
+        raise CodegenError(f"cannot read the lock {entry.lock}: {exc.strerror}") from exc
+    code = client_from_lock(data, source=Path(entry.lock).as_posix(), services=entry.services)
+    if out == "-":
+        sys.stdout.write(code)
+    else:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(code, encoding="utf-8", newline="\n")
+    return 0
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    try:
+        code: int = run()
+    except CodegenError as exc:
+        print(f"burrow codegen: {exc}", file=sys.stderr)
+        return 2
+    return code

@@ -1,0 +1,503 @@
+"""RabbitMQ transport. The only module that imports aio-pika (and aiormq).
+
+Every aio-pika/aiormq exception is mapped here, once, to Burrow's own
+(``_mapped_errors``); nothing above this module sees a foreign exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import aio_pika
+import aio_pika.abc
+import aiormq
+import aiormq.abc
+import aiormq.exceptions
+import pamqp.exceptions
+from burrow.sdk._amqp_properties import WireProperties
+from burrow.sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
+from burrow.sdk._transport import (
+    Delivery,
+    ExchangeSpec,
+    OnDelivery,
+    OutgoingMessage,
+    QueueSpec,
+    ReplyListener,
+    Settlement,
+    Subscription,
+    TopologySpec,
+    Transport,
+)
+from pamqp.commands import Basic
+
+__all__ = ["AmqpTransport"]
+
+log = logging.getLogger("burrow.amqp")
+
+_PERSISTENT = 2
+_TRANSIENT = 1
+_CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
+
+
+@contextlib.contextmanager
+def _mapped_errors(action: str) -> Iterator[None]:
+    """Translate aio-pika/aiormq failures into Burrow's exception tree."""
+    try:
+        yield
+    except aiormq.exceptions.PublishError as exc:
+        frame = exc.frame
+        raise Unroutable(getattr(frame, "exchange", "?"), getattr(frame, "routing_key", "?")) from exc
+    except aiormq.exceptions.DeliveryError as exc:
+        raise PublishError(f"the broker refused the message while {action}: {exc.frame!r}") from exc
+    except aiormq.exceptions.ChannelPreconditionFailed as exc:
+        raise TopologyError(f"the broker refused {action}: {exc}") from exc
+    except aiormq.exceptions.ChannelNotFoundEntity as exc:
+        raise TopologyError(f"the broker found no such entity while {action}: {exc}") from exc
+    except aiormq.exceptions.ChannelAccessRefused as exc:
+        raise TopologyError(f"access refused while {action}: {exc}") from exc
+    except aiormq.exceptions.ConnectionInternalError as exc:
+        if "feature flag" not in str(exc):
+            raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
+        # e.g. quorum queues (the delay cascade) on a node upgraded without enabling its flags
+        raise TopologyError(
+            f"the broker refused {action} because a feature flag is disabled: {exc}; "
+            "enable it with `rabbitmqctl enable_feature_flag all`"
+        ) from exc
+    except (
+        aiormq.exceptions.AMQPError,
+        aiormq.exceptions.ChannelInvalidStateError,
+        pamqp.exceptions.PAMQPException,
+        ConnectionError,
+        OSError,
+    ) as exc:
+        raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
+
+
+class _AmqpSubscription(Subscription):
+    """A consumer on the channel's aiormq channel, consuming again whenever the channel is reopened.
+
+    aio-pika's own ``queue.consume`` wraps every delivery in an ``IncomingMessage``
+    and a second task; going one level down costs a third less CPU per message.
+    """
+
+    def __init__(
+        self, channel: aio_pika.abc.AbstractRobustChannel, queue: str, on_message: aiormq.abc.ConsumerCallback
+    ) -> None:
+        self._channel = channel
+        self._queue = queue
+        self._on_message = on_message
+        self._tag = f"burrow.{uuid.uuid4().hex}"
+        self._cancelled = False
+
+    async def start(self) -> None:
+        await self._consume()
+        self._channel.reopen_callbacks.add(self._resume)
+
+    async def _consume(self) -> None:
+        raw = await self._channel.get_underlay_channel()
+        await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
+
+    async def _resume(self, channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
+        # The old channel's unsettled deliveries went back to the queue with it.
+        if self._cancelled:
+            return
+        try:
+            with _mapped_errors(f"consuming {self._queue} again after a reconnection"):
+                await self._consume()
+        except TransportError:
+            # aio-pika drops what its reopen callbacks raise: say it here.
+            log.exception("could not consume %s again after a reconnection", self._queue)
+
+    async def cancel(self) -> None:
+        # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
+        self._cancelled = True  # before any wait: a reconnection must not consume again
+        self._channel.reopen_callbacks.discard(self._resume)
+        # While the broker is unreachable a cancel would wait for a reconnection
+        # that may never come; the lost connection took the consumer away anyway.
+        timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
+        with contextlib.suppress(Exception), _mapped_errors("cancelling a consumer"):
+            async with asyncio.timeout(timeout):
+                raw = await self._channel.get_underlay_channel()
+                await raw.basic_cancel(self._tag)
+
+
+class _Settlement:
+    """Acks or rejects one delivery on the aiormq channel it arrived on (tags are per channel), once."""
+
+    __slots__ = ("_channel", "_tag")
+
+    def __init__(self, channel: aiormq.abc.AbstractChannel, tag: int) -> None:
+        self._channel: aiormq.abc.AbstractChannel | None = channel
+        self._tag = tag
+
+    def _take(self) -> aiormq.abc.AbstractChannel:
+        # A second settlement would be a channel error (unknown delivery tag) on RabbitMQ.
+        channel, self._channel = self._channel, None
+        if channel is None:
+            raise ClientStateError("this delivery was already acked or rejected")
+        return channel
+
+    async def ack(self, multiple: bool = False) -> None:
+        channel = self._take()
+        try:
+            await channel.basic_ack(self._tag, multiple=multiple)
+        except Exception:
+            with _mapped_errors("acknowledging a message"):  # on the error path only, as in publish
+                raise
+
+    async def reject(self, requeue: bool = False) -> None:
+        channel = self._take()
+        try:
+            await channel.basic_reject(self._tag, requeue=requeue)
+        except Exception:
+            with _mapped_errors("rejecting a message"):
+                raise
+
+
+class AmqpTransport(Transport):
+    """Talks to RabbitMQ over AMQP 0-9-1 with a self-healing connection.
+
+    Args:
+        url: ``amqp://user:password@host:port/vhost``.
+        connection_name: shown in the management UI to tell connections apart.
+        reconnect_timeout: seconds a publish waits for a connection that is being
+            restored before it raises ``ConnectionLost``.
+    """
+
+    def __init__(self, url: str, *, connection_name: str | None = None, reconnect_timeout: float = 30.0) -> None:
+        self.url = url
+        self.connection_name = connection_name or "burrow"
+        self.reconnect_timeout = reconnect_timeout
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._publish_channel: aio_pika.abc.AbstractChannel | None = None
+        self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
+        self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
+        self._get_channel: aio_pika.abc.AbstractChannel | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
+        self._replies: _AmqpReplies | None = None
+
+    async def open(self) -> None:
+        if self._connection is not None:
+            raise ClientStateError("the transport is already open")
+        try:
+            self._connection = await aio_pika.connect_robust(
+                self.url, client_properties={"connection_name": self.connection_name}
+            )
+        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            raise TransportError(f"cannot connect to RabbitMQ at {_redacted(self.url)}: {exc}") from exc
+        with _mapped_errors("opening the publishing channel"):
+            self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        self._publish_channel = None
+        self._raw_publish_channel = None
+        self._get_channel = None
+        self._consume_channels.clear()
+        if self._replies is not None:
+            self._replies.closing()
+        with contextlib.suppress(Exception):
+            # aio-pika's default fails pending confirms with CancelledError; this
+            # makes them fail as ConnectionLost, as the transport promises.
+            await connection.close(aiormq.exceptions.ConnectionClosed(320, "closed by the client"))
+
+    def _require_connection(self) -> aio_pika.abc.AbstractRobustConnection:
+        if self._connection is None:
+            raise ClientStateError("the transport is not open")
+        return self._connection
+
+    async def declare(self, topology: TopologySpec) -> None:
+        connection = self._require_connection()
+        # A refused declaration closes its channel: use a short-lived one so the
+        # publishing channel survives a mismatch.
+        with _mapped_errors("declaring the topology"):
+            async with connection.channel(publisher_confirms=False) as channel:
+                for exchange in topology.exchanges:
+                    await channel.declare_exchange(
+                        exchange.name, exchange.type, durable=exchange.durable, arguments=dict(exchange.arguments)
+                    )
+                for queue in topology.queues:
+                    await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+                for binding in topology.bindings:
+                    raw = await channel.get_underlay_channel()
+                    await raw.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+                for link in topology.exchange_bindings:
+                    raw = await channel.get_underlay_channel()
+                    await raw.exchange_bind(link.destination, link.source, routing_key=link.routing_key)
+
+    async def publish(self, message: OutgoingMessage) -> None:
+        if self._publish_channel is None:
+            raise ClientStateError("the transport is not open")
+        properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
+        try:
+            if self._publish_channel.is_closed:
+                raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
+            channel = self._raw_publish_channel
+            if channel is None or channel.is_closed:
+                # The first publish, or a reconnection replaced the aiormq channel:
+                # this waits until the connection is back. Reusing it meanwhile saves
+                # the three coroutines get_underlay_channel costs on every publish.
+                channel = self._raw_publish_channel = await self._wait_for_publish_channel()
+            await channel.basic_publish(
+                message.body,
+                exchange=message.exchange,
+                routing_key=message.routing_key,
+                properties=properties,
+                mandatory=message.mandatory,
+            )
+        except Exception:
+            # Mapped on the error path only: a context manager entered on every
+            # publish costs a noticeable share of the publishing CPU.
+            with _mapped_errors(f"publishing {message.type}"):
+                raise
+
+    async def _wait_for_publish_channel(self) -> aiormq.abc.AbstractChannel:
+        """The publishing channel's aiormq channel, waiting at most ``reconnect_timeout`` for a reconnection."""
+        assert self._publish_channel is not None
+        try:
+            async with asyncio.timeout(self.reconnect_timeout):
+                return await self._publish_channel.get_underlay_channel()
+        except TimeoutError:
+            raise ConnectionLost(
+                f"RabbitMQ at {_redacted(self.url)} has been unreachable for {self.reconnect_timeout:g} s; "
+                "the message was not sent"
+            ) from None
+
+    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+        connection = self._require_connection()
+        with _mapped_errors(f"starting to consume {queue.name}"):
+            channel = connection.channel()
+            await channel.initialize()
+            await channel.set_qos(prefetch_count=prefetch)
+            await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+
+            async def on_message(message: aiormq.abc.DeliveredMessage) -> None:
+                # aiormq cancels the tasks it runs callbacks in when the connection
+                # drops; handlers run in tasks of their own so that a network blip does
+                # not cancel work in progress (its ack then fails; the broker redelivers).
+                task = asyncio.create_task(on_delivery(_delivery(queue.name, message)))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+
+            subscription = _AmqpSubscription(channel, queue.name, on_message)
+            await subscription.start()
+        self._consume_channels.append(channel)
+        return subscription
+
+    async def open_replies(self, listener: ReplyListener) -> str:
+        connection = self._require_connection()
+        if self._replies is not None or self._publish_channel is None:
+            raise ClientStateError("open_replies is called once per open transport")
+        replies = _AmqpReplies(connection, self._publish_channel, listener)
+        with _mapped_errors("starting the reply consumer"):
+            address = await replies.start()
+        self._replies = replies
+        return address
+
+    async def get(self, queue: str) -> Delivery | None:
+        connection = self._require_connection()
+        with _mapped_errors(f"reading {queue}"):
+            # One channel holds every unsettled get, so that a lister can take
+            # several messages before putting them all back in order.
+            if self._get_channel is None or self._get_channel.is_closed:
+                self._get_channel = await connection.channel(publisher_confirms=False)
+            raw = await self._get_channel.get_underlay_channel()
+            message = await raw.basic_get(queue, no_ack=False)
+        if isinstance(message.delivery, Basic.GetEmpty):
+            return None
+        return _delivery(queue, message)
+
+    async def purge(self, queue: str) -> int:
+        connection = self._require_connection()
+        with _mapped_errors(f"purging {queue}"):
+            async with connection.channel(publisher_confirms=False) as channel:
+                amqp_queue = await channel.get_queue(queue, ensure=True)
+                result = await amqp_queue.purge()
+        return int(getattr(result, "message_count", 0) or 0)
+
+    async def supports_exchange(self, exchange: ExchangeSpec) -> bool:
+        """Whether the broker accepts an exchange of this type (e.g. a plugin's).
+
+        Declaring an unknown exchange type closes the whole connection, so the
+        probe runs on a throw-away connection and declares a temporary name.
+        """
+        probe = f"burrow.probe.{uuid.uuid4().hex}"
+        try:
+            connection = await aio_pika.connect(self.url, client_properties={"connection_name": "burrow-probe"})
+        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            raise TransportError(f"cannot connect to RabbitMQ at {_redacted(self.url)}: {exc}") from exc
+        try:
+            channel = await connection.channel(publisher_confirms=False)
+            found = await channel.declare_exchange(
+                probe, exchange.type, durable=False, auto_delete=True, arguments=dict(exchange.arguments)
+            )
+            await found.delete()
+            return True
+        except (aiormq.exceptions.AMQPError, pamqp.exceptions.PAMQPException, ConnectionError, OSError):
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
+    # Without a message_id aiormq writes one into the properties, which the
+    # pre-encoded WireProperties could not follow.
+    return Basic.Properties(
+        content_type=message.content_type,
+        headers=message.headers,
+        delivery_mode=_PERSISTENT if message.persistent else _TRANSIENT,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        expiration=None if message.expiration is None else str(message.expiration),
+        message_id=message.message_id,
+        timestamp=None if message.timestamp is None else datetime.fromtimestamp(message.timestamp, UTC),
+        message_type=message.type,
+        app_id=message.app_id,
+    )
+
+
+def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Settlement | None = None) -> Delivery:
+    """Our ``Delivery`` for an aiormq message; settled on its channel unless ``settlement`` says otherwise."""
+    properties = message.header.properties
+    timestamp = properties.timestamp
+    expiration = properties.expiration
+    if settlement is None:
+        assert message.delivery_tag is not None  # set on every Basic.Deliver and Basic.GetOk
+        settlement = _Settlement(message.channel, message.delivery_tag)
+    return Delivery(
+        settlement=settlement,
+        queue=queue,
+        body=message.body,
+        exchange=message.exchange or "",
+        routing_key=message.routing_key or "",
+        type=properties.message_type,
+        message_id=properties.message_id,
+        content_type=properties.content_type,
+        headers=dict(properties.headers or {}),
+        timestamp=None if timestamp is None else int(timestamp.timestamp()),
+        app_id=properties.app_id,
+        correlation_id=properties.correlation_id,
+        reply_to=properties.reply_to,
+        expiration=_milliseconds(expiration),
+        redelivered=bool(message.redelivered),
+    )
+
+
+def _redacted(url: str) -> str:
+    """Hide the password in a URL before it reaches a log or an error."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+class _NoSettlement:
+    """Replies are consumed without acks: there is nothing to settle."""
+
+    async def ack(self, multiple: bool = False) -> None:
+        return None
+
+    async def reject(self, requeue: bool = False) -> None:
+        return None
+
+
+_NO_SETTLEMENT = _NoSettlement()
+
+
+class _AmqpReplies:
+    """The connection's reply consumer: an exclusive, client-named queue on a channel of its own.
+
+    Why not direct reply-to (``amq.rabbitmq.reply-to``), and why a new name after
+    each reconnect, is in ``docs/calls.md``. In short: a reply sent with
+    ``mandatory`` to a missing queue is reported as unroutable, so a worker
+    knows when the caller is gone; a channel error on the publishing channel
+    does not lose replies; and a fresh name never collides with the previous
+    connection's queue, which the broker deletes only once it notices that
+    connection is gone.
+    """
+
+    def __init__(
+        self,
+        connection: aio_pika.abc.AbstractRobustConnection,
+        publish_channel: aio_pika.abc.AbstractChannel,
+        listener: ReplyListener,
+    ) -> None:
+        self._connection = connection
+        self._publish_channel = publish_channel
+        self._listener = listener
+        self._channel: aio_pika.abc.AbstractRobustChannel | None = None
+        self._queue = ""
+        self._closing = False
+        self._announcing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> str:
+        channel = self._connection.channel(publisher_confirms=False)
+        await channel.initialize()
+        self._channel = channel
+        channel.close_callbacks.add(self._on_close)
+        channel.reopen_callbacks.add(self._on_reopen)
+        return await self._consume(channel)
+
+    async def _consume(self, channel: aio_pika.abc.AbstractChannel) -> str:
+        raw = await channel.get_underlay_channel()
+        self._queue = f"burrow.reply.{uuid.uuid4().hex}"
+        await raw.queue_declare(self._queue, durable=False, exclusive=True, auto_delete=True)
+        await raw.basic_consume(self._queue, self._on_message, no_ack=True)
+        return self._queue
+
+    async def _on_message(self, message: aiormq.abc.DeliveredMessage) -> None:
+        self._listener.on_reply(_delivery(self._queue, message, _NO_SETTLEMENT))
+
+    def _on_close(self, _channel: aio_pika.abc.AbstractChannel | None, exc: BaseException | None, /) -> None:
+        if self._closing:
+            return
+        log.warning("the reply consumer stopped (%r); calls waiting for a reply fail", exc)
+        self._listener.on_lost(ConnectionLost(f"the connection to the broker dropped: {exc!r}"))
+
+    async def _on_reopen(self, _channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
+        # Runs while aio-pika restores the connection's channels one by one, so
+        # it must not wait for the publishing channel here: that happens in a task.
+        channel = self._channel
+        if channel is None or self._closing:
+            return
+        try:
+            with _mapped_errors("restoring the reply consumer"):
+                address = await self._consume(channel)
+        except TransportError:
+            log.warning("could not restore the reply consumer; it is retried at the next reconnect", exc_info=True)
+            return
+        task = asyncio.get_running_loop().create_task(self._announce(address))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _announce(self, address: str) -> None:
+        # Calls resume only once requests can be published again too.
+        if isinstance(self._publish_channel, aio_pika.abc.AbstractRobustChannel):
+            await self._publish_channel.ready()
+        if not self._closing:
+            log.info("the reply consumer is back on %s", address)
+            self._listener.on_restored(address)
+
+    def closing(self) -> None:
+        """The transport is closing: the consumer's end is expected, not a loss."""
+        self._closing = True
+        for task in self._announcing:
+            task.cancel()
+
+
+def _milliseconds(expiration: str | None) -> int | None:
+    # RabbitMQ only accepts non-negative integers here, but other brokers may not check.
+    try:
+        return None if expiration is None else int(expiration)
+    except ValueError:
+        return None

@@ -1,0 +1,306 @@
+"""The generic, typed client: send tasks (and, later, calls) to services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import time
+from collections.abc import Awaitable, Iterable
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self, TypeVar
+
+from burrow.sdk._amqp import AmqpTransport
+from burrow.sdk._codec import JSON, encode
+from burrow.sdk._contract import Call, Service, Task, contract_info
+from burrow.sdk._delay import Delayer, delay_seconds
+from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError
+from burrow.sdk._ids import new_message_id
+from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
+from burrow.sdk._topology import Topology
+from burrow.sdk._transport import OutgoingMessage, Transport
+from burrow.sdk._wire import HEADER_FINGERPRINT
+
+__all__ = ["Client", "ClientState"]
+
+R = TypeVar("R")
+
+
+class ClientState(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Client:
+    """Sends messages to services. Open it once, use it from any task, close it once.
+
+        async with Client.connect("amqp://localhost/") as client:
+            await client.send(DeleteFile(path="/tmp/x"))
+
+    Args:
+        transport: how to reach the broker; ``Client.connect`` builds an AMQP one.
+        topology: exchange and queue settings; must match the workers'.
+        app_id: names this application in every message's ``app_id``.
+        content_type: ``application/json`` (default) or ``application/msgpack``.
+        declare: declare each service's queues before its first send, so tasks
+            wait for a worker that has not started yet. Turn off where the
+            topology is managed elsewhere; a send with no queue bound then
+            raises ``Unroutable``.
+        default_timeout: seconds a call waits for its reply when neither the
+            call nor its contract sets a timeout.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        topology: Topology | None = None,
+        app_id: str | None = None,
+        content_type: str = JSON,
+        declare: bool = True,
+        default_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._transport = transport
+        self._topology = topology or Topology()
+        self._app_id = app_id
+        self._content_type = content_type
+        self._declare_topology = declare
+        self._state = ClientState.UNOPENED
+        # One declaration per service, shared by the sends that race to make it.
+        self._declaring: dict[str, asyncio.Future[None]] = {}
+        self._ready: set[str] = set()
+        self._delayer = Delayer(transport, self._topology)
+        self._caller = Caller(
+            transport,
+            exchange=self._topology.exchange,
+            content_type=content_type,
+            app_id=app_id,
+            default_timeout=default_timeout,
+        )
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        *,
+        topology: Topology | None = None,
+        app_id: str | None = None,
+        content_type: str = JSON,
+        declare: bool = True,
+        default_timeout: float = DEFAULT_TIMEOUT,
+    ) -> Self:
+        """A client for the RabbitMQ at ``url``; it connects when opened (``async with``)."""
+        transport = AmqpTransport(url, connection_name=app_id or "burrow-client")
+        return cls(
+            transport,
+            topology=topology,
+            app_id=app_id,
+            content_type=content_type,
+            declare=declare,
+            default_timeout=default_timeout,
+        )
+
+    @property
+    def state(self) -> ClientState:
+        return self._state
+
+    @property
+    def topology(self) -> Topology:
+        return self._topology
+
+    async def open(self) -> None:
+        """Connect to the broker. Raises ``TransportError`` when it cannot be reached."""
+        if self._state is not ClientState.UNOPENED:
+            raise ClientStateError(f"a client can be opened once; this one is {self._state.value}")
+        await self._transport.open()
+        self._state = ClientState.OPEN
+
+    async def aclose(self) -> None:
+        """Disconnect. Sends still waiting for a confirm, and calls still waiting for
+        their reply, fail with ``ConnectionLost``."""
+        if self._state is ClientState.OPEN:
+            self._state = ClientState.CLOSED
+            self._caller.close()
+            await self._transport.close()
+        self._state = ClientState.CLOSED
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def send(
+        self,
+        task: Task,
+        *,
+        delay: float | timedelta | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Send a task; return once the broker has confirmed it is stored.
+
+        Args:
+            delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.
+                Delays are durable and held by the broker (docs/delays.md).
+            at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
+
+        Raises:
+            Unroutable: no queue is bound for the task's contract.
+            PublishError: the broker refused the message.
+            ConnectionLost: the connection dropped before the confirm; the task
+                may or may not have been stored.
+            ContractError: the task cannot be encoded.
+            ConfigurationError: both ``delay`` and ``at``, a naive ``at``, or a delay
+                outside 0 to about 8.5 years.
+
+        If cancelled, the task may or may not have been published.
+        """
+        info = contract_info(task)
+        if info.kind != "task":
+            raise ConfigurationError(f"{info.wire_name} is a call: use client.call(...)")
+        seconds = delay_seconds(delay, at)
+        await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task, seconds, info.queue)
+
+    async def send_many(self, tasks: Iterable[Task]) -> None:
+        """Send tasks with their confirms pipelined; return once all are confirmed.
+
+        Raises an ``ExceptionGroup`` of the failures after every send has settled;
+        each failure carries a note with the index of its task.
+        """
+        tasks = list(tasks)
+        await self._declare_ahead(tasks)
+        results = await asyncio.gather(*(self._send_soon(task) for task in tasks), return_exceptions=True)
+        failures: list[Exception] = []
+        for index, result in enumerate(results):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                result.add_note(f"task #{index}")
+                failures.append(result)
+        if failures:
+            raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
+
+    def _send_soon(self, task: Task) -> Awaitable[None]:
+        """``send(task)``, with two coroutine layers fewer when nothing is left to check or declare.
+
+        In a burst every send waits for its confirm at once, so each layer is
+        thousands of suspended frames (and garbage-collector work) at a time.
+        Anything unusual (a delay, an undeclared service, a failure) goes through
+        ``send``, which raises its errors as usual.
+        """
+        try:
+            info = contract_info(task)
+            if info.kind != "task" or self._state is not ClientState.OPEN:
+                return self.send(task)
+            if self._declare_topology and info.service.name not in self._ready:
+                return self.send(task)
+            message = self._message(info.wire_name, info.routing_key, info.fingerprint, task)
+        except Exception:
+            return self.send(task)
+        return self._transport.publish(message)
+
+    async def call(self, request: Call[R], *, timeout: float | timedelta | None = None) -> R:
+        """Send a call and wait for its typed result.
+
+            info = await client.call(StatFile(path="a.png"), timeout=5)
+
+        The request expires unserved if no worker starts it within the timeout.
+
+        Args:
+            timeout: seconds (or a ``timedelta``) to wait; defaults to the
+                contract's timeout, then to the client's ``default_timeout``.
+
+        Raises:
+            DeclaredError: the handler answered with one of the contract's
+                declared errors, in ``.error``.
+            RemoteError: the handler failed with an undeclared exception.
+            CallTimeout: no reply within the timeout.
+            ContractError: the request does not encode, or the reply does not
+                decode as the contract's result type.
+            Unroutable: no queue is bound for the contract.
+            ConnectionLost: the connection dropped before the reply came; the
+                call may or may not have run.
+
+        If cancelled, the call may or may not have been published (and run).
+        """
+        info = contract_info(request)
+        if info.kind != "call":
+            raise ConfigurationError(f"{info.wire_name} is a task: use client.send(...)")
+        seconds = self._caller.timeout_for(info, timeout)
+        self._require_open()
+        if self._declare_topology and info.service.name not in self._ready:
+            await self._declare(info.service)
+        result: R = await self._caller.call(info, request, seconds)
+        return result
+
+    def _require_open(self) -> None:
+        if self._state is not ClientState.OPEN:
+            raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
+
+    async def _publish(
+        self,
+        service: Service,
+        type_: str,
+        routing_key: str,
+        fingerprint: str,
+        payload: Task,
+        delay: float = 0.0,
+        queue: str = "",
+    ) -> None:
+        if self._state is not ClientState.OPEN:
+            raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
+        if self._declare_topology and service.name not in self._ready:
+            await self._declare(service)
+        message = self._message(type_, routing_key, fingerprint, payload)
+        if delay > 0:
+            await self._delayer.publish(message, delay=delay, queue=queue)
+            return
+        await self._transport.publish(message)
+
+    def _message(self, type_: str, routing_key: str, fingerprint: str, payload: Task) -> OutgoingMessage:
+        return OutgoingMessage(
+            exchange=self._topology.exchange,
+            routing_key=routing_key,
+            body=encode(payload, self._content_type, label=type_),
+            type=type_,
+            message_id=new_message_id(),
+            content_type=self._content_type,
+            headers={HEADER_FINGERPRINT: fingerprint},
+            timestamp=int(time.time()),
+            app_id=self._app_id,
+        )
+
+    async def _declare_ahead(self, tasks: list[Task]) -> None:
+        """Declare the first task's service before a burst, so the sends do not all queue up behind it."""
+        if not tasks or self._state is not ClientState.OPEN or not self._declare_topology:
+            return
+        with contextlib.suppress(BurrowError):  # each send retries the declaration and reports its failure
+            service = contract_info(tasks[0]).service
+            if service.name not in self._ready:
+                await self._declare(service)
+
+    async def _declare(self, service: Service) -> None:
+        """Declare the service's queue so a task sent before any worker started waits there."""
+        # One task shared by every sender: cancelling one sender must not cancel
+        # the declaration (or the other senders waiting for it).
+        declaring = self._declaring.get(service.name)
+        if declaring is None:
+            declaring = self._declaring[service.name] = asyncio.ensure_future(
+                self._transport.declare(self._topology.service(service))
+            )
+            declaring.add_done_callback(lambda done: self._declared(service.name, done))
+        await asyncio.shield(declaring)
+
+    def _declared(self, name: str, done: asyncio.Future[None]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            del self._declaring[name]  # let the next send try again
+        else:
+            self._ready.add(name)

@@ -1,0 +1,227 @@
+"""Inspect, replay and purge a service's dead-letter queue (``<service>.dead``).
+
+Reading uses ``basic.get`` so that nothing consumes the queue for long: ``list``
+and ``show`` take messages one by one, hold them unacknowledged, then put them
+all back in the order they were taken. RabbitMQ returns them to their places, so
+the queue's order is unchanged, but each one comes back marked *redelivered*
+(and on a quorum queue its ``x-delivery-count`` grows). While a listing runs,
+the messages it holds are invisible to other readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from burrow.sdk import AmqpTransport, Contract, ContractError, Delivery, OutgoingMessage, Service, Topology, Transport
+from burrow.sdk._delay import strip_death_headers
+from burrow.sdk._wire import (
+    HEADER_ATTEMPT,
+    HEADER_CONTRACT,
+    HEADER_DEAD_REASON,
+    HEADER_DUE,
+    HEADER_ERROR_MESSAGE,
+    HEADER_ERROR_TYPE,
+    HEADER_FAILED_AT,
+    HEADER_FIRST_FAILED_AT,
+    HEADER_ORIGINAL_EXCHANGE,
+    HEADER_ORIGINAL_QUEUE,
+    HEADER_ORIGINAL_ROUTING_KEY,
+)
+
+__all__ = ["DeadLetter", "DeadLetters"]
+
+# What a replay drops: the verdict of the last run, so the message starts afresh at attempt 1.
+_VERDICT_HEADERS = frozenset(
+    {
+        HEADER_ATTEMPT,
+        HEADER_CONTRACT,
+        HEADER_DEAD_REASON,
+        HEADER_DUE,
+        HEADER_ERROR_MESSAGE,
+        HEADER_ERROR_TYPE,
+        HEADER_FAILED_AT,
+        HEADER_FIRST_FAILED_AT,
+        HEADER_ORIGINAL_EXCHANGE,
+        HEADER_ORIGINAL_QUEUE,
+        HEADER_ORIGINAL_ROUTING_KEY,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One message of a dead-letter queue, with why it is there.
+
+    Attributes:
+        message: the body decoded with its contract, when the service's
+            contracts are known and it decodes; else None (see ``decode_error``).
+        attempts: how many times a handler tried it.
+        first_failed_at, failed_at: epoch milliseconds of the first and last failure.
+    """
+
+    message_id: str
+    contract: str
+    reason: str
+    error_type: str
+    error_message: str
+    attempts: int
+    first_failed_at: int | None
+    failed_at: int | None
+    body: bytes
+    content_type: str | None
+    headers: dict[str, Any] = field(repr=False)
+    message: Contract | None = None
+    decode_error: str | None = None
+
+
+class DeadLetters:
+    """Tools for the dead-letter queue of one service.
+
+        async with DeadLetters.connect(url, cleanup) as dead:
+            for letter in await dead.list():
+                print(letter.message_id, letter.error_type, letter.error_message)
+            await dead.replay()
+
+    Args:
+        transport: how to reach the broker (``DeadLetters.connect`` builds an AMQP one).
+        service: the ``Service`` (its contracts decode the bodies) or just its name.
+        topology: must match the workers' (exchange name, queue type).
+    """
+
+    def __init__(self, transport: Transport, service: Service | str, *, topology: Topology | None = None) -> None:
+        self._transport = transport
+        self._service = service if isinstance(service, Service) else Service(service)
+        self._topology = topology or Topology()
+        self.queue = self._topology.dead_letter_queue(self._service).name
+
+    @classmethod
+    def connect(cls, url: str, service: Service | str, *, topology: Topology | None = None) -> DeadLetters:
+        return cls(AmqpTransport(url, connection_name="burrow-dead-letters"), service, topology=topology)
+
+    async def __aenter__(self) -> Self:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._transport.close()
+
+    async def list(self, limit: int = 100) -> list[DeadLetter]:
+        """The first ``limit`` dead letters, oldest first, left in the queue (marked redelivered)."""
+        held: list[Delivery] = []
+        try:
+            while len(held) < limit and (delivery := await self._transport.get(self.queue)) is not None:
+                held.append(delivery)
+            return [self._describe(delivery) for delivery in held]
+        finally:
+            await _put_back(held)
+
+    async def show(self, message_id: str, *, scan: int = 10_000) -> DeadLetter | None:
+        """The dead letter with this message id among the first ``scan``, or None."""
+        for letter in await self.list(limit=scan):
+            if letter.message_id == message_id:
+                return letter
+        return None
+
+    async def replay(self, message_ids: Collection[str] | None = None) -> int:
+        """Send dead letters back to their contracts as new first attempts; return how many.
+
+        Each is removed from the dead-letter queue only after the broker confirmed
+        its copy. With ``message_ids``, only those are replayed and the others stay
+        in place. A replayed message that fails again comes back as a new dead letter;
+        it is not replayed twice in one call.
+        """
+        held: list[Delivery] = []
+        seen: set[str] = set()
+        replayed = 0
+        try:
+            while (delivery := await self._transport.get(self.queue)) is not None:
+                message_id = delivery.message_id or ""
+                if message_id in seen:  # back from a failed replay: the queue has wrapped around
+                    held.append(delivery)
+                    break
+                seen.add(message_id)
+                if message_ids is not None and message_id not in message_ids:
+                    held.append(delivery)
+                    continue
+                try:
+                    await self._transport.publish(self._replay_copy(delivery))
+                except BaseException:
+                    held.append(delivery)  # not replayed: it stays a dead letter
+                    raise
+                await delivery.ack()
+                replayed += 1
+                if message_ids is not None and seen.issuperset(message_ids):
+                    break
+        finally:
+            await _put_back(held)
+        return replayed
+
+    async def purge(self) -> int:
+        """Delete every dead letter of the service; return how many."""
+        return await self._transport.purge(self.queue)
+
+    def _replay_copy(self, delivery: Delivery) -> OutgoingMessage:
+        headers = {key: value for key, value in strip_death_headers(delivery.headers).items()}
+        for key in _VERDICT_HEADERS:
+            headers.pop(key, None)
+        # The type is the contract's wire name, which is also its routing key; the
+        # original routing key may be a delay-cascade key.
+        routing_key = delivery.type or str(delivery.headers.get(HEADER_ORIGINAL_ROUTING_KEY, ""))
+        return OutgoingMessage(
+            exchange=self._topology.exchange,
+            routing_key=routing_key,
+            body=delivery.body,
+            type=delivery.type or "",
+            message_id=delivery.message_id or "",
+            content_type=delivery.content_type,
+            headers=headers,
+            timestamp=delivery.timestamp,
+            app_id=delivery.app_id,
+            correlation_id=delivery.correlation_id,
+        )
+
+    def _describe(self, delivery: Delivery) -> DeadLetter:
+        headers = delivery.headers
+        message, decode_error = self._decode(delivery)
+        return DeadLetter(
+            message_id=delivery.message_id or "",
+            contract=delivery.type or str(headers.get(HEADER_CONTRACT, "")),
+            reason=str(headers.get(HEADER_DEAD_REASON, "")),
+            error_type=str(headers.get(HEADER_ERROR_TYPE, "")),
+            error_message=str(headers.get(HEADER_ERROR_MESSAGE, "")),
+            attempts=_int(headers.get(HEADER_ATTEMPT)) or 1,
+            first_failed_at=_int(headers.get(HEADER_FIRST_FAILED_AT)),
+            failed_at=_int(headers.get(HEADER_FAILED_AT)),
+            body=delivery.body,
+            content_type=delivery.content_type,
+            headers=headers,
+            message=message,
+            decode_error=decode_error,
+        )
+
+    def _decode(self, delivery: Delivery) -> tuple[Contract | None, str | None]:
+        prefix = f"{self._service.name}."
+        name = (delivery.type or "").removeprefix(prefix)
+        info = self._service.contracts.get(name) if delivery.type and delivery.type.startswith(prefix) else None
+        if info is None:
+            return None, f"no contract named {delivery.type!r} is known for service {self._service.name!r}"
+        try:
+            return info.decode(delivery.body, delivery.content_type), None
+        except ContractError as exc:
+            return None, str(exc)
+
+
+async def _put_back(held: list[Delivery]) -> None:
+    # In the order taken: RabbitMQ restores each to its place (a quorum queue
+    # serves returned messages first, in the order they were returned).
+    for delivery in held:
+        await delivery.reject(requeue=True)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

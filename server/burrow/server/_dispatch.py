@@ -1,0 +1,204 @@
+"""From a delivery to a settled message: decode, run the handler, ack or dead-letter.
+
+One ``Dispatcher`` serves one queue. Every path ends with the delivery settled
+exactly once: acked after the handler finished, acked after a confirmed copy
+reached the dead-letter queue, or rejected back to its queue when the worker
+stops before finishing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
+from typing import Any
+
+from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport
+from burrow.sdk._delay import wait_until_due
+from burrow.sdk._retry import NO_RETRY
+from burrow.sdk._wire import HEADER_DUE
+from burrow.server._context import Context
+from burrow.server._dead_letters import DeadReason, dead_letter
+from burrow.server._replies import reply_rejected, serve_call
+from burrow.server._retry import Retrier, attempt_of
+
+__all__ = ["Binding", "Dispatcher", "HandlerCancelled"]
+
+
+class HandlerCancelled(Exception):
+    """Raised when a handler ends with a ``CancelledError`` the worker did not cause."""
+
+
+log = logging.getLogger("burrow.worker")
+
+# After a failure to settle (e.g. the dead-letter queue is gone), wait before the
+# message comes back so that a persistent fault does not spin the CPU.
+_REQUEUE_PAUSE = 1.0
+
+
+class Binding:
+    """A contract, the function that implements it, and its retry policy.
+
+    ``retry`` overrides the contract's own policy; with neither, a failure
+    dead-letters at once.
+    """
+
+    __slots__ = ("handler", "info", "is_async", "retry")
+
+    def __init__(self, info: ContractInfo, handler: Callable[..., Any], retry: RetryPolicy | None = None) -> None:
+        self.info = info
+        self.handler = handler
+        self.is_async = _is_async(handler)
+        self.retry = retry or info.retry or NO_RETRY
+
+
+def _is_async(handler: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(handler):
+        return True
+    # A callable object whose __call__ is async.
+    return inspect.iscoroutinefunction(type(handler).__call__)
+
+
+class Dispatcher:
+    """Handles the deliveries of one queue.
+
+    Args:
+        bindings: by contract wire name, the contracts served from this queue.
+        dead_letter_queue: where undecodable, unknown and failed messages go.
+        executor: runs synchronous handlers off the event loop.
+        in_flight: the worker's set of running dispatches, for graceful shutdown.
+        accepting: returns False once the worker is stopping.
+        retrier: re-publishes failed messages for a later attempt (retry policies).
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        bindings: Mapping[str, Binding],
+        dead_letter_queue: str,
+        executor: Executor | None,
+        in_flight: set[asyncio.Task[Any]],
+        accepting: Callable[[], bool],
+        retrier: Retrier | None = None,
+    ) -> None:
+        self._transport = transport
+        self._bindings = bindings
+        self._dead_letter_queue = dead_letter_queue
+        self._executor = executor
+        self._in_flight = in_flight
+        self._accepting = accepting
+        self._retrier = retrier or Retrier(transport, Topology())
+
+    async def __call__(self, delivery: Delivery) -> None:
+        if not self._accepting():
+            # Arrived after shutdown began: not started, so it goes back untouched.
+            await _settle_quietly(delivery.reject(requeue=True))
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
+                await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
+            await self._dispatch(delivery)
+        except asyncio.CancelledError:
+            # The worker gave up waiting for this handler at shutdown.
+            await _settle_quietly(delivery.reject(requeue=True))
+            raise
+        except Exception:
+            log.exception(
+                "could not settle %s message %s; it goes back to its queue", delivery.type, delivery.message_id
+            )
+            await asyncio.sleep(_REQUEUE_PAUSE)
+            await _settle_quietly(delivery.reject(requeue=True))
+        finally:
+            self._in_flight.discard(task)
+
+    async def _dispatch(self, delivery: Delivery) -> None:
+        binding = self._bindings.get(delivery.type) if delivery.type else None
+        if binding is None:
+            await self._reject_unknown(delivery)
+            return
+        info = binding.info
+        try:
+            message = info.decode(delivery.body, delivery.content_type)
+        except ContractError as exc:
+            log.error("dead-lettering message %s: %s", delivery.message_id, exc)
+            await self._dead_letter(delivery, DeadReason.UNDECODABLE, exc)
+            await reply_rejected(self._transport, delivery, str(exc))
+            return
+        context = Context(
+            message_id=delivery.message_id or "",
+            contract=info.wire_name,
+            attempt=attempt_of(delivery),
+            redelivered=delivery.redelivered,
+            app_id=delivery.app_id,
+            sent_at=delivery.timestamp,
+            headers=delivery.headers,
+        )
+        if info.kind == "call":
+            await serve_call(self._transport, delivery, info, lambda: self._run(binding, message, context))
+            return
+        try:
+            await self._run(binding, message, context)
+        except Exception as exc:
+            await self._retrier.failed(
+                delivery,
+                exc,
+                policy=binding.retry,
+                routing_key=info.routing_key,
+                dead_letter_queue=self._dead_letter_queue,
+            )
+            return
+        await delivery.ack()
+
+    async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
+        try:
+            if binding.is_async:
+                return await binding.handler(message, context)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, binding.handler, message, context)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the worker is cancelling it (shutdown): the message goes back to its queue
+            # The handler let a cancellation of its own escape (e.g. it awaited a task
+            # someone else cancelled): a failure like any other, not a shutdown, so it
+            # is retried or dead-lettered instead of requeued in a loop.
+            raise HandlerCancelled(f"{binding.info.wire_name} handler was cancelled from inside") from None
+
+    async def _reject_unknown(self, delivery: Delivery) -> None:
+        if delivery.type:
+            detail = f"no contract named {delivery.type!r} is served from queue {delivery.queue!r}"
+        else:
+            detail = "the message has no type property naming its contract"
+        log.error("dead-lettering message %s: %s", delivery.message_id, detail)
+        await dead_letter(
+            self._transport,
+            delivery,
+            queue=self._dead_letter_queue,
+            reason=DeadReason.UNKNOWN_CONTRACT,
+            error_type="UnknownContract",
+            error_message=detail,
+        )
+        await reply_rejected(self._transport, delivery, detail)
+
+    async def _dead_letter(self, delivery: Delivery, reason: DeadReason, exc: Exception) -> None:
+        await dead_letter(
+            self._transport,
+            delivery,
+            queue=self._dead_letter_queue,
+            reason=reason,
+            error_type=type(exc).__qualname__,
+            error_message=str(exc),
+        )
+
+
+async def _settle_quietly(settling: Awaitable[None]) -> None:
+    # Settling fails only when the channel is gone, and then the broker requeues anyway.
+    with contextlib.suppress(Exception):
+        await settling

@@ -1,0 +1,261 @@
+"""The worker: binds contracts to handlers, consumes their queues, shuts down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from burrow.sdk import (
+    AmqpTransport,
+    Bindable,
+    ClientStateError,
+    ConfigurationError,
+    Service,
+    Subscription,
+    Topology,
+    Transport,
+    contract_info,
+)
+from burrow.sdk._retry import RetryPolicy
+from burrow.server._context import Context
+from burrow.server._dispatch import Binding, Dispatcher
+from burrow.server._retry import Retrier
+
+__all__ = ["Handler", "Worker", "WorkerState"]
+
+log = logging.getLogger("burrow.worker")
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+Handler = Callable[[C, Context], Awaitable[R]] | Callable[[C, Context], R]
+"""An async function, or a sync one (run in a thread), taking the message and its context."""
+
+DEFAULT_URL = "amqp://guest:guest@localhost/"
+
+
+class WorkerState(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class Worker:
+    """Serves contracts from their queues.
+
+        worker = Worker("amqp://localhost/")
+        worker.bind(DeleteFile, delete_file)
+        await worker.run()          # until SIGTERM / worker.request_stop()
+
+    Args:
+        url: the broker; defaults to ``$BURROW_URL``, then ``$RABBITMQ_URL``, then localhost.
+        transport: use this transport instead of connecting to ``url`` (e.g. in-memory).
+        topology: exchange and queue settings; must match the clients'.
+        concurrency: handlers running at once per queue (the consumer prefetch).
+        grace_period: seconds that in-flight handlers get to finish at shutdown;
+            those still running then are cancelled and their messages requeued
+            (a synchronous handler's thread runs on: make handlers idempotent).
+        threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        transport: Transport | None = None,
+        topology: Topology | None = None,
+        concurrency: int = 32,
+        grace_period: float = 30.0,
+        threads: int | None = None,
+        name: str = "burrow-worker",
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        self.url = url
+        self.topology = topology or Topology()
+        self.concurrency = concurrency
+        self.grace_period = grace_period
+        self.name = name
+        self._threads = threads
+        self._transport = transport
+        self._bindings: dict[str, Binding] = {}
+        self._state = WorkerState.IDLE
+        self._subscriptions: list[Subscription] = []
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._executor: ThreadPoolExecutor | None = None
+        # Made here (an Event binds to a loop only when awaited) so that a stop
+        # requested before start, e.g. by an early SIGTERM, is not lost.
+        self._stop_requested = asyncio.Event()
+        self._stopping: asyncio.Future[None] | None = None
+
+    @property
+    def state(self) -> WorkerState:
+        return self._state
+
+    def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R], *, retry: RetryPolicy | None = None) -> None:
+        """Serve ``contract`` with ``handler``.
+
+        The type checker verifies that the handler takes this contract and
+        returns its result type (``None`` for a task).
+
+        Args:
+            retry: how a failing handler is retried, overriding the contract's policy.
+        """
+        if self._state is not WorkerState.IDLE:
+            raise ClientStateError("bind handlers before the worker starts")
+        info = contract_info(contract)  # type: ignore[arg-type]  # Bindable is the static view of a Contract
+        if info.wire_name in self._bindings:
+            raise ConfigurationError(f"{info.wire_name} is already bound to {self._bindings[info.wire_name].handler!r}")
+        if not callable(handler):
+            raise ConfigurationError(f"the handler for {info.wire_name} is not callable: {handler!r}")
+        if retry is not None and info.kind == "call":
+            raise ConfigurationError(
+                f"{info.wire_name} is a call: calls are not retried (the caller gets the failure and decides)"
+            )
+        self._bindings[info.wire_name] = Binding(info, handler, retry)
+
+    @property
+    def services(self) -> list[Service]:
+        """The services this worker serves, by name."""
+        found = {binding.info.service.name: binding.info.service for binding in self._bindings.values()}
+        return [found[name] for name in sorted(found)]
+
+    def _check_complete(self) -> None:
+        missing = [
+            info.wire_name
+            for service in self.services
+            for info in service.contracts.values()
+            if info.wire_name not in self._bindings
+        ]
+        if missing:
+            raise ConfigurationError(
+                "the worker serves these services but binds no handler for: "
+                + ", ".join(sorted(missing))
+                + " (their messages would only reach the dead-letter queue)"
+            )
+        if not self._bindings:
+            raise ConfigurationError("the worker has no handlers: bind at least one contract")
+
+    async def start(self) -> None:
+        """Connect, declare the topology and start consuming."""
+        if self._state is not WorkerState.IDLE:
+            raise ClientStateError(f"a worker can be started once; this one is {self._state.value}")
+        self._check_complete()
+        if self._transport is None:
+            self._transport = AmqpTransport(self._resolve_url(), connection_name=self.name)
+        if any(not binding.is_async for binding in self._bindings.values()):
+            self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
+        self._state = WorkerState.RUNNING
+        try:
+            await self._transport.open()
+            await self._consume_all(self._transport)
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("worker %s serving %s", self.name, ", ".join(sorted(self._bindings)))
+
+    async def _consume_all(self, transport: Transport) -> None:
+        retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
+        for service in self.services:
+            await transport.declare(self.topology.service(service))
+            for queue in service.queues:
+                dispatcher = Dispatcher(
+                    transport=transport,
+                    bindings={
+                        name: binding
+                        for name, binding in self._bindings.items()
+                        if binding.info.service is service and binding.info.queue == queue
+                    },
+                    dead_letter_queue=self.topology.dead_letter_queue(service).name,
+                    executor=self._executor,
+                    in_flight=self._in_flight,
+                    accepting=self._accepting,
+                    retrier=retrier,
+                )
+                subscription = await transport.consume(
+                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency
+                )
+                self._subscriptions.append(subscription)
+
+    def _accepting(self) -> bool:
+        return self._state is WorkerState.RUNNING
+
+    def _resolve_url(self) -> str:
+        return self.url or os.environ.get("BURROW_URL") or os.environ.get("RABBITMQ_URL") or DEFAULT_URL
+
+    def request_stop(self) -> None:
+        """Ask ``run()`` to shut down gracefully; a second request cancels in-flight handlers.
+
+        Safe to call from a signal handler.
+        """
+        if self._stop_requested.is_set():
+            log.warning("second stop request: cancelling %d in-flight handlers", len(self._in_flight))
+            for task in list(self._in_flight):
+                task.cancel()
+        self._stop_requested.set()
+
+    async def stop(self) -> None:
+        """Stop consuming, let in-flight handlers finish within the grace period, disconnect.
+
+        Handlers still running after the grace period are cancelled and their
+        messages return to the queue (they will be delivered again). A synchronous
+        handler's thread cannot be interrupted: it runs on until it returns, while
+        its message is already back in the queue.
+
+        A second call waits for the first to finish.
+        """
+        if self._state is WorkerState.IDLE:
+            self._state = WorkerState.STOPPED
+            return
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        if self._state is WorkerState.STOPPED:
+            return
+        self._state = WorkerState.STOPPING
+        for subscription in self._subscriptions:
+            await subscription.cancel()
+        self._subscriptions.clear()
+        if self._in_flight:
+            log.info("waiting up to %.1f s for %d in-flight handlers", self.grace_period, len(self._in_flight))
+            _, pending = await asyncio.wait(set(self._in_flight), timeout=self.grace_period)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("cancelled %d handlers still running after the grace period", len(pending))
+                await asyncio.wait(pending, timeout=5)
+        assert self._transport is not None
+        await self._transport.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._state = WorkerState.STOPPED
+        log.info("worker %s stopped", self.name)
+
+    async def run(self) -> None:
+        """Start, serve until ``request_stop()`` (or cancellation), then stop gracefully."""
+        await self.start()
+        try:
+            await self._stop_requested.wait()
+        finally:
+            await self.stop()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
