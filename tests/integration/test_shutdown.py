@@ -51,8 +51,8 @@ class WorkerProcess:
 
 
 @asynccontextmanager
-async def burrow_worker(url: str, *, grace: float) -> AsyncIterator[WorkerProcess]:
-    """Run ``burrow worker``; kill it (by its pid) only if the test did not stop it."""
+async def burrow_worker(url: str, *options: str, grace: float = 30) -> AsyncIterator[WorkerProcess]:
+    """Run ``burrow worker`` (with ``options``); kill it (by its pid) only if the test did not stop it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -61,6 +61,7 @@ async def burrow_worker(url: str, *, grace: float) -> AsyncIterator[WorkerProces
         "tests.integration._slow_worker:make_worker",
         "--url",
         url,
+        *options,
         cwd=ROOT,
         env={**os.environ, "BURROW_TEST_GRACE": str(grace)},
         stderr=asyncio.subprocess.PIPE,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -32,7 +31,12 @@ def add_codegen_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     _add_options(parser)
     parser.set_defaults(run=_run_write)
     actions = parser.add_subparsers(title="actions", required=False)
-    check = actions.add_parser("check", help="exit 1 if the lock or any generated file is stale")
+    check = actions.add_parser(
+        "check",
+        help="exit 1 if the lock or any generated file is stale; writes nothing",
+        description="Generate every output in memory and compare it with the files: exit 1 and name each "
+        "stale file when any differs, 2 when there is nothing configured to check. Writes nothing.",
+    )
     _add_options(check)
     check.set_defaults(run=_run_check)
     client = actions.add_parser("client", help="write a self-contained client module from a lock alone")
@@ -60,7 +64,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _run_write(args: argparse.Namespace) -> int:
-    return _guarded(lambda: _write(_config(args)))
+    return _write(_config(args))
 
 
 def _write(config: Config) -> int:
@@ -75,21 +79,25 @@ def _write(config: Config) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    return _guarded(lambda: _check(_config(args)))
+    return _check(_config(args))
 
 
 def _check(config: Config) -> int:
     outputs = generate(config)
+    if not outputs:
+        raise CodegenError(
+            "nothing to check: no [tool.burrow.codegen] in pyproject.toml here, and no --contracts with outputs"
+        )
     stale = stale_paths(outputs, Path(config.root))
     for path in stale:
-        print(f"{path} is stale: run `burrow codegen`", file=sys.stderr)
+        print(f"{path} is stale: regenerate with `burrow codegen`", file=sys.stderr)
     if not stale:
         print(f"burrow codegen check: {len(outputs)} files up to date")
     return 1 if stale else 0
 
 
 def _run_client(args: argparse.Namespace) -> int:
-    return _guarded(lambda: _client(args.lock_file, args.out, args.services))
+    return _client(args.lock_file, args.out, args.services)
 
 
 def _client(lock_file: str, out: str, services: list[str] | None) -> int:
@@ -105,12 +113,3 @@ def _client(lock_file: str, out: str, services: list[str] | None) -> int:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(code, encoding="utf-8", newline="\n")
     return 0
-
-
-def _guarded(run: Callable[[], int]) -> int:
-    try:
-        code: int = run()
-    except CodegenError as exc:
-        print(f"burrow codegen: {exc}", file=sys.stderr)
-        return 2
-    return code

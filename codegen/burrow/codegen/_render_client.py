@@ -206,8 +206,17 @@ def _client_class(services: list[ServiceDef], imports: Imports) -> str:
         f"        return {_class_name(service)}(self)\n"
         for service in services
     )
+    example = _usage_example(services)
     return (
         "class Client(sdk.Client):\n"
-        '    """An ``sdk.Client`` with one attribute per service: ``await client.cleanup.delete_file(...)``."""\n\n'
+        f'    """A ``burrow.sdk.Client`` with one attribute per service{example}."""\n\n'
         f"{properties}"
     )
+
+
+def _usage_example(services: list[ServiceDef]) -> str:
+    # Name one of the lock's own contracts, so that the docstring speaks of the user's services.
+    for service in services:
+        for contract in sorted(service.contracts, key=lambda contract: contract.name):
+            return f": ``await client.{service.name}.{method_name(contract.name)}(...)``"
+    return ""

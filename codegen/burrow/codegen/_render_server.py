@@ -69,7 +69,7 @@ def _stub(contract: ContractDef, writer: TypeWriter) -> str:
     doc = contract.doc or f"Handle ``{contract.wire_name}``."
     if contract.errors:
         errors = ", ".join(f"``{error}``" for error in contract.errors)
-        doc += f"\n\nDeclared errors: {errors}; answer with one by raising ``sdk.DeclaredError(error)``."
+        doc += f"\n\nDeclared errors: {errors}; answer with one by raising ``burrow.sdk.DeclaredError(error)``."
     return f"{signature}\n{docstring(doc, '        ')}        ...\n"
 
 

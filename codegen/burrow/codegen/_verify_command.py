@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from burrow.cli._targets import import_module, import_target
 from burrow.codegen._config import load_config
 from burrow.codegen._errors import CodegenError
 
@@ -45,12 +44,8 @@ def add_verify_action(actions: argparse._SubParsersAction[argparse.ArgumentParse
 def _run(args: argparse.Namespace) -> int:
     from burrow.testing import verify_contracts  # the testing helpers load only for this command
 
-    try:
-        modules = _contract_modules(args.contracts, args.config)
-        bind = _load(args.target)
-    except (CodegenError, ImportError, AttributeError) as exc:
-        print(f"burrow contracts verify: {exc}", file=sys.stderr)
-        return 2
+    modules = _contract_modules(args.contracts, args.config)
+    bind = _load(args.target)
     report = asyncio.run(verify_contracts(modules, bind))
     print(report)
     return 0 if report.ok else 1
@@ -60,16 +55,12 @@ def _contract_modules(names: list[str] | None, config: Path | None) -> list[Modu
     names = names or load_config(config).contracts
     if not names:
         raise CodegenError("no contract modules: pass --contracts MODULE or set [tool.burrow.codegen] contracts")
-    sys.path.insert(0, "")  # like `python -m`, find modules in the current directory
-    return [importlib.import_module(name) for name in names]
+    return [import_module(name) for name in names]
 
 
 def _load(target: str) -> Callable[..., Any]:
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise CodegenError(f"expected MODULE:ATTRIBUTE, got {target!r}")
-    found = getattr(importlib.import_module(module_name), attribute)
+    found = import_target(target)
     if not callable(found):
-        raise CodegenError(f"{target} is {found!r}, not a function taking a Worker")
+        raise CodegenError(f"{target} is {type(found).__name__}, not a function taking a Worker")
     bind: Callable[..., Any] = found
     return bind

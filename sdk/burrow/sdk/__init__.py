@@ -5,6 +5,8 @@ from burrow.sdk._client import Client, ClientState
 from burrow.sdk._codec import JSON, MSGPACK
 from burrow.sdk._contract import Bindable, Call, Contract, ContractInfo, Service, Task, contract_info
 from burrow.sdk._errors import (
+    AccessRefused,
+    BrokerUnreachable,
     BurrowError,
     CallError,
     CallTimeout,
@@ -38,9 +40,11 @@ from burrow.sdk._transport import (
 )
 
 __all__ = [
+    "AccessRefused",
     "AmqpTransport",
     "Bindable",
     "BindingSpec",
+    "BrokerUnreachable",
     "BurrowError",
     "Call",
     "CallError",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +22,16 @@ import aiormq.abc
 import aiormq.exceptions
 import pamqp.exceptions
 from burrow.sdk._amqp_properties import WireProperties
-from burrow.sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
+from burrow.sdk._errors import (
+    AccessRefused,
+    BrokerUnreachable,
+    ClientStateError,
+    ConnectionLost,
+    PublishError,
+    TopologyError,
+    TransportError,
+    Unroutable,
+)
 from burrow.sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -189,7 +200,7 @@ class AmqpTransport(Transport):
                 self.url, client_properties={"connection_name": self.connection_name}
             )
         except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
-            raise TransportError(f"cannot connect to RabbitMQ at {_redacted(self.url)}: {exc}") from exc
+            raise _connect_error(self.url, exc) from exc
         with _mapped_errors("opening the publishing channel"):
             self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
 
@@ -332,7 +343,7 @@ class AmqpTransport(Transport):
         try:
             connection = await aio_pika.connect(self.url, client_properties={"connection_name": "burrow-probe"})
         except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
-            raise TransportError(f"cannot connect to RabbitMQ at {_redacted(self.url)}: {exc}") from exc
+            raise _connect_error(self.url, exc) from exc
         try:
             channel = await connection.channel(publisher_confirms=False)
             found = await channel.declare_exchange(
@@ -399,6 +410,36 @@ def _redacted(url: str) -> str:
     credentials, _, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{host}"
+
+
+def _connect_error(url: str, exc: BaseException) -> TransportError:
+    """Why a connection could not be opened, in terms of the URL the user gave."""
+    parts = urllib.parse.urlsplit(url)
+    user = urllib.parse.unquote(parts.username or "guest")
+    vhost = urllib.parse.unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+    where = f"RabbitMQ at {_redacted(url)}"
+    if isinstance(exc, aiormq.exceptions.ProbableAuthenticationError):
+        return AccessRefused(f"{where} refused the login of user {user!r}: wrong user name or password")
+    if isinstance(exc, aiormq.exceptions.ProtocolSyntaxError):
+        # The broker closes the handshake instead of opening the vhost.
+        return AccessRefused(
+            f"{where} refused user {user!r} access to vhost {vhost!r}: "
+            "it does not exist, or the user has no permission on it"
+        )
+    if isinstance(exc, (ConnectionError, OSError)):
+        return BrokerUnreachable(f"cannot reach {where}: {_os_reason(exc)}")
+    return TransportError(f"cannot connect to {where}: {exc}")
+
+
+def _os_reason(exc: BaseException) -> str:
+    # aiormq wraps the socket error as (errno, text); the errno's own words read better
+    # ("Connection refused") than asyncio's "Connect call failed ('127.0.0.1', 1)".
+    match exc.args:
+        case (int(code), str()) if code > 0:
+            return os.strerror(code)
+        case (int(), str(text)):
+            return text  # a resolver error: "Name or service not known"
+    return str(exc)
 
 
 class _NoSettlement:

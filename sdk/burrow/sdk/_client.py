@@ -20,6 +20,7 @@ from burrow.sdk._ids import new_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
 from burrow.sdk._topology import Topology
 from burrow.sdk._transport import OutgoingMessage, Transport
+from burrow.sdk._url import broker_url
 from burrow.sdk._wire import HEADER_FINGERPRINT
 
 __all__ = ["Client", "ClientState"]
@@ -83,7 +84,7 @@ class Client:
     @classmethod
     def connect(
         cls,
-        url: str,
+        url: str | None = None,
         *,
         topology: Topology | None = None,
         app_id: str | None = None,
@@ -91,8 +92,12 @@ class Client:
         declare: bool = True,
         default_timeout: float = DEFAULT_TIMEOUT,
     ) -> Self:
-        """A client for the RabbitMQ at ``url``; it connects when opened (``async with``)."""
-        transport = AmqpTransport(url, connection_name=app_id or "burrow-client")
+        """A client for the RabbitMQ at ``url``; it connects when opened (``async with``).
+
+        Without ``url``, the broker is ``$BURROW_URL``, then ``$RABBITMQ_URL``, then
+        ``amqp://guest:guest@localhost/``, as for ``Worker``.
+        """
+        transport = AmqpTransport(broker_url(url), connection_name=app_id or "burrow-client")
         return cls(
             transport,
             topology=topology,

@@ -7,6 +7,8 @@ The tree is shallow on purpose; catch ``BurrowError`` for "anything Burrow raise
     ├── ContractError            a message does not fit its contract (encode or decode)
     ├── ClientStateError         the client or worker is used in the wrong lifecycle state
     ├── TransportError           talking to the broker failed
+    │   ├── BrokerUnreachable    no broker answers at the URL (not running, wrong host or port)
+    │   ├── AccessRefused        the broker refused the URL's user, password or vhost
     │   ├── ConnectionLost       the connection dropped; the outcome of the operation is unknown
     │   ├── TopologyError        the broker refused a queue or exchange declaration
     │   └── PublishError         the broker did not take responsibility for a message
@@ -24,6 +26,8 @@ from typing import TypeVar
 import msgspec
 
 __all__ = [
+    "AccessRefused",
+    "BrokerUnreachable",
     "BurrowError",
     "CallError",
     "CallTimeout",
@@ -68,6 +72,20 @@ class ClientStateError(BurrowError):
 
 class TransportError(BurrowError):
     """Raised when talking to the broker fails."""
+
+
+class BrokerUnreachable(TransportError):
+    """Raised when no broker answers at the URL: it is not running, or the host or port is wrong.
+
+    Worth retrying while a deployment starts the broker and its services together.
+    """
+
+
+class AccessRefused(TransportError):
+    """Raised when the broker refuses the URL's credentials, or the user's access to its vhost.
+
+    Not worth retrying: fix the user name, password or vhost in the URL.
+    """
 
 
 class ConnectionLost(TransportError):

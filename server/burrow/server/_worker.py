@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
@@ -23,6 +22,7 @@ from burrow.sdk import (
     contract_info,
 )
 from burrow.sdk._retry import RetryPolicy
+from burrow.sdk._url import broker_url
 from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
 from burrow.server._retry import Retrier
@@ -36,8 +36,6 @@ R = TypeVar("R")
 
 Handler = Callable[[C, Context], Awaitable[R]] | Callable[[C, Context], R]
 """An async function, or a sync one (run in a thread), taking the message and its context."""
-
-DEFAULT_URL = "amqp://guest:guest@localhost/"
 
 
 class WorkerState(enum.Enum):
@@ -99,6 +97,11 @@ class Worker:
     def state(self) -> WorkerState:
         return self._state
 
+    @property
+    def transport(self) -> Transport | None:
+        """The transport given to the constructor, or, once started, the one opened from ``url``."""
+        return self._transport
+
     def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R], *, retry: RetryPolicy | None = None) -> None:
         """Serve ``contract`` with ``handler``.
 
@@ -149,7 +152,7 @@ class Worker:
             raise ClientStateError(f"a worker can be started once; this one is {self._state.value}")
         self._check_complete()
         if self._transport is None:
-            self._transport = AmqpTransport(self._resolve_url(), connection_name=self.name)
+            self._transport = AmqpTransport(broker_url(self.url), connection_name=self.name)
         if any(not binding.is_async for binding in self._bindings.values()):
             self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
@@ -186,9 +189,6 @@ class Worker:
 
     def _accepting(self) -> bool:
         return self._state is WorkerState.RUNNING
-
-    def _resolve_url(self) -> str:
-        return self.url or os.environ.get("BURROW_URL") or os.environ.get("RABBITMQ_URL") or DEFAULT_URL
 
     def request_stop(self) -> None:
         """Ask ``run()`` to shut down gracefully; a second request cancels in-flight handlers.

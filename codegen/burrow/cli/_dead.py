@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from burrow.sdk import Service, Topology
+from burrow.cli._errors import EXIT_BROKER, EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError
+from burrow.cli._targets import import_module
+from burrow.sdk import Service, Topology, TopologyError
+from burrow.sdk._url import broker_url
 from burrow.server._dead_letter_tools import DeadLetter, DeadLetters
 
 __all__ = ["add_dead_command"]
@@ -33,8 +34,8 @@ def add_dead_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         ("purge", "delete every dead letter of the service"),
     ):
         action = actions.add_parser(name, help=help_text)
-        action.add_argument("service")
-        action.add_argument("--url", help="broker URL (default: $BURROW_URL, then $RABBITMQ_URL)")
+        action.add_argument("service", help="the service's name; its dead-letter queue is SERVICE.dead")
+        action.add_argument("--url", help="broker URL (default: $BURROW_URL, then $RABBITMQ_URL, then localhost)")
         action.add_argument("--exchange", default=Topology().exchange, help="the deployment's exchange")
         action.add_argument("--contracts", metavar="MODULE", help="module declaring the service, to decode bodies")
         action.set_defaults(run=_run, action=name)
@@ -45,44 +46,55 @@ def add_dead_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _run(args: argparse.Namespace) -> int:
-    url = args.url or os.environ.get("BURROW_URL") or os.environ.get("RABBITMQ_URL")
-    if not url:
-        raise SystemExit("burrow dead: pass --url or set BURROW_URL")
     if args.action == "purge" and not args.yes:
         answer = input(f"delete every message of {args.service}.dead? [y/N] ")
         if answer.strip().lower() != "y":
-            return 1
+            print("nothing purged", file=sys.stderr)
+            return EXIT_FAILED
     service = _service(args.service, args.contracts)
-    return asyncio.run(_act(args, DeadLetters.connect(url, service, topology=Topology(exchange=args.exchange))))
+    tools = DeadLetters.connect(broker_url(args.url), service, topology=Topology(exchange=args.exchange))
+    return asyncio.run(_act(args, tools))
 
 
 async def _act(args: argparse.Namespace, tools: DeadLetters) -> int:
     async with tools:
-        if args.action == "list":
-            for letter in await tools.list(limit=args.limit):
-                print(_summary(letter))
-        elif args.action == "show":
-            found = await tools.show(args.message_id)
-            if found is None:
-                print(f"no dead letter {args.message_id} in {tools.queue}", file=sys.stderr)
-                return 1
-            print(json.dumps(_details(found), indent=2, default=str))
-        elif args.action == "replay":
-            print(f"replayed {await tools.replay(args.ids)} message(s)")
-        else:
-            print(f"purged {await tools.purge()} message(s)")
-    return 0
+        try:
+            return await _action(args, tools)
+        except TopologyError as exc:
+            raise CommandError(
+                f"cannot use the dead-letter queue {tools.queue}: {exc}",
+                hint=f"is {args.service!r} the service's name? Its queues exist once a worker or client of it ran",
+                code=EXIT_BROKER,
+            ) from exc
+
+
+async def _action(args: argparse.Namespace, tools: DeadLetters) -> int:
+    if args.action == "list":
+        letters = await tools.list(limit=args.limit)
+        for letter in letters:
+            print(_summary(letter))
+        if not letters:
+            print(f"no dead letters in {tools.queue}", file=sys.stderr)
+    elif args.action == "show":
+        found = await tools.show(args.message_id)
+        if found is None:
+            raise CommandError(f"no dead letter {args.message_id} in {tools.queue}", code=EXIT_FAILED)
+        print(json.dumps(_details(found), indent=2, default=str))
+    elif args.action == "replay":
+        print(f"replayed {await tools.replay(args.ids)} message(s)")
+    else:
+        print(f"purged {await tools.purge()} message(s)")
+    return EXIT_OK
 
 
 def _service(name: str, module_name: str | None) -> Service | str:
     if module_name is None:
         return name
-    sys.path.insert(0, "")  # like `python -m`, find modules in the current directory
-    module = importlib.import_module(module_name)
+    module = import_module(module_name)
     for value in vars(module).values():
         if isinstance(value, Service) and value.name == name:
             return value
-    raise SystemExit(f"burrow dead: {module_name} declares no Service named {name!r}")
+    raise CommandError(f"{module_name} declares no Service named {name!r}", code=EXIT_USAGE)
 
 
 def _summary(letter: DeadLetter) -> str:
