@@ -139,7 +139,7 @@ async def test_with_no_worker_a_call_times_out_and_a_later_worker_does_not_run_i
         with pytest.raises(CallTimeout) as caught:
             await client.call(StatFile(path="early.png"), timeout=1.0)
         waited = time.monotonic() - started
-        assert 0.9 <= waited < 10  # about its timeout; generous on a shared machine
+        assert waited >= 0.9  # never before its timeout (a bound that load cannot break)
         assert str(caught.value) == (
             "cleanup.stat_file: no reply within 1 s; is a worker serving it? "
             "If it is just slow, allow more time with timeout="
@@ -188,10 +188,8 @@ async def test_a_call_with_no_queue_bound_fails_at_once_as_unroutable(stack: Sta
     transport = stack.transport()
     async with Client(transport, declare=False) as client:
         await transport.declare(TopologySpec(exchanges=(ExchangeSpec("burrow"),)))
-        started = time.monotonic()
-        with pytest.raises(Unroutable) as caught:
+        with pytest.raises(Unroutable) as caught:  # at once: not a CallTimeout after WAIT
             await client.call(StatFile(path="a.png"), timeout=WAIT)
-        assert time.monotonic() - started < WAIT / 2  # not a timeout in disguise
 
     assert (caught.value.exchange, caught.value.routing_key) == ("burrow", "cleanup.stat_file")
 
@@ -256,10 +254,8 @@ async def test_a_reply_that_does_not_decode_raises_a_contract_error_with_its_pat
 
 async def test_a_request_the_worker_cannot_decode_fails_the_call_at_once(stack: Stack) -> None:
     async with stack.client() as client, drift_worker(stack):
-        started = time.monotonic()
-        with pytest.raises(RemoteError) as caught:
+        with pytest.raises(RemoteError) as caught:  # at once: not a CallTimeout after WAIT
             await client.call(OldCount(path="a.png"), timeout=WAIT)
-        assert time.monotonic() - started < WAIT / 2
 
     assert caught.value.code == "bad-request"
     assert caught.value.message == "drift.count: Expected `int`, got `str` - at `$.path`"

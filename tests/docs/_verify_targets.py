@@ -11,10 +11,14 @@ from contracts.cleanup import DeleteFile
 from contracts.generated.server import bind_cleanup
 from examples.cleanup.worker import Cleanup
 
+# Removed when the process exits (or the object is collected): the command imports this
+# module and binds with it, and nothing would delete a directory made with mkdtemp.
+_scratch = tempfile.TemporaryDirectory(prefix="burrow-verify-")
+
 
 def bind(worker: Worker) -> None:
     """The example implementation, on a throw-away directory."""
-    bind_cleanup(worker, Cleanup(Path(tempfile.mkdtemp(prefix="burrow-verify-"))))
+    bind_cleanup(worker, Cleanup(Path(_scratch.name)))
 
 
 async def _delete_file(task: DeleteFile, ctx: Context) -> None:

@@ -45,7 +45,7 @@ def test_a_target_that_is_not_a_worker_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], target: str, error: str
 ) -> None:
     code, out, err = run(capsys, "worker", target)
-    assert code == 2
+    assert (code, out) == (2, "")
     assert err.splitlines()[0] == f"burrow: error: {error}"
     assert len(err.splitlines()) <= 2
     assert all(line.startswith("hint: ") for line in err.splitlines()[1:])
