@@ -6,7 +6,9 @@ Starts a private RabbitMQ node unless ``$RABBITMQ_URL`` (or ``$BURROW_URL``) is
 set, starts ``burrow worker examples.cleanup.worker:worker`` and the FastAPI app
 under uvicorn as subprocesses, asks the app for temporary files, waits until the
 worker has deleted them all, prints a summary and stops what it started by pid.
-Exits with 1 and a message saying what went wrong when any step fails.
+Exits with 1 and a message saying what went wrong when any step fails. Ctrl-C
+stops everything it started (the worker and the app gracefully, then the broker);
+a second Ctrl-C kills the children at once. It exits with 130 then.
 """
 
 from __future__ import annotations
@@ -82,17 +84,24 @@ class Child:
         if self.process.poll() is not None:
             raise DemoFailed(f"the {self.name} exited early with status {self.process.returncode} (output above)")
 
-    def stop(self) -> int:
-        """SIGTERM, wait for a graceful exit (SIGKILL after a timeout); return the exit status."""
+    def terminate(self) -> None:
+        """Ask for a graceful exit (SIGTERM)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                say(f"the {self.name} did not stop within {STOP_TIMEOUT:.0f} s: killing it")
-                self.process.kill()
-                self.process.wait()
+
+    def wait_stopped(self) -> int:
+        """Wait for the exit that ``terminate`` asked for (SIGKILL after a timeout); return the status."""
+        try:
+            self.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            say(f"the {self.name} did not stop within {STOP_TIMEOUT:.0f} s: killing it")
+            self.kill()
         return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
     def _echo(self, stream: IO[str]) -> None:
         for line in stream:
@@ -151,6 +160,7 @@ def start_worker(env: dict[str, str], children: list[Child]) -> Child:
     worker = Child("worker", [burrow, "worker", "examples.cleanup.worker:worker"], env)
     children.append(worker)  # before waiting: a worker that never gets ready is stopped too
     worker.wait_for_line("serving", STARTUP_TIMEOUT)
+    say(f"the worker is serving (pid {worker.process.pid})")
     return worker
 
 
@@ -159,12 +169,27 @@ def start_app(env: dict[str, str], port: int, children: list[Child]) -> Child:
     app = Child("app", argv, env)
     children.append(app)
     wait_for_http(f"http://127.0.0.1:{port}/openapi.json", app)
+    say(f"the app is answering on port {port} (pid {app.process.pid})")
     return app
 
 
 def stop(children: list[Child]) -> None:
-    """Stop the app before the worker, and fail unless both exit cleanly."""
-    statuses = {child.name: child.stop() for child in reversed(children)}
+    """Stop the app and the worker gracefully, and fail unless both exit cleanly.
+
+    The children run in sessions of their own (a Ctrl-C reaches only the demo), so
+    the demo stops them itself, by pid; a Ctrl-C while they stop kills them.
+    """
+    try:
+        say("stopping the app and the worker with SIGTERM (the worker finishes in-flight tasks first) ...")
+        for child in reversed(children):
+            child.terminate()
+        statuses = {child.name: child.wait_stopped() for child in reversed(children)}
+    except BaseException:
+        # A second Ctrl-C (a terminal sends one to the demo and `uv run` forwards
+        # another): stop waiting, but leave nothing running behind.
+        for child in children:
+            child.kill()
+        raise
     for name, status in statuses.items():
         # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught.
         if status not in (0, -signal.SIGTERM):
@@ -199,18 +224,43 @@ def run(url: str, temp_dir: Path) -> None:
     say("the worker and the app stopped cleanly on SIGTERM")
 
 
+def tell_the_plan() -> None:
+    say("this runs the cleanup example (docs/example.md) end to end:")
+    for step in (
+        "1. a RabbitMQ broker: $BURROW_URL / $RABBITMQ_URL if set, else a private node on free ports",
+        "2. the worker: burrow worker examples.cleanup.worker:worker",
+        "3. the web app: uvicorn examples.cleanup.app:app",
+        f"4. POST /files?delete_after={DELETE_AFTER:g}: the app writes 150 files and sends 150 delayed delete_file tasks",
+        "5. wait until the worker has deleted them all (none before its delay), then stop everything",
+    ):
+        say(f"   {step}")
+
+
+def tell_how_to_run_the_pieces() -> None:
+    say("to run the pieces yourself, with a RabbitMQ on localhost (see docs/example.md):")
+    say("   export BURROW_URL=amqp://guest:guest@localhost/ CLEANUP_DIR=/tmp/burrow-cleanup")
+    say("   uv run burrow worker examples.cleanup.worker:worker &")
+    say("   uv run uvicorn examples.cleanup.app:app &")
+    say('   curl -X POST "localhost:8000/files?delete_after=5"')
+
+
 def main() -> int:
     begun = time.perf_counter()
+    tell_the_plan()
     temp_dir = Path(tempfile.mkdtemp(prefix="burrow-demo-"))
     try:
         with broker() as url:
             run(url, temp_dir)
+    except KeyboardInterrupt:
+        say("interrupted: stopped the worker, the app and the broker it had started")
+        return 130
     except (DemoFailed, OSError, RuntimeError) as exc:
         say(f"FAILED: {exc}")
         return 1
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
     say(f"done in {time.perf_counter() - begun:.1f} s")
+    tell_how_to_run_the_pieces()
     return 0
 
 

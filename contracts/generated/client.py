@@ -50,14 +50,14 @@ class CleanupClient:
             timeout: seconds (or a ``timedelta``) to wait for the result.
 
         Raises:
-            sdk.DeclaredError: the handler answered with a declared error, in ``.error``:
+            burrow.sdk.DeclaredError: the handler answered with a declared error, in ``.error``:
                 ``FileMissing``: The file does not exist.
         """
         return await self._client.call(StatFile(path=path), timeout=timeout)
 
 
 class Client(sdk.Client):
-    """An ``sdk.Client`` with one attribute per service: ``await client.cleanup.delete_file(...)``."""
+    """A ``burrow.sdk.Client`` with one attribute per service: ``await client.cleanup.delete_file(...)``."""
 
     @cached_property
     def cleanup(self) -> CleanupClient:

@@ -36,7 +36,7 @@ class CleanupService(Protocol):
     async def stat_file(self, task: StatFile, ctx: Context, /) -> FileInfo:
         """Report a file's size and modification time.
 
-        Declared errors: ``FileMissing``; answer with one by raising ``sdk.DeclaredError(error)``.
+        Declared errors: ``FileMissing``; answer with one by raising ``burrow.sdk.DeclaredError(error)``.
         """
         ...
 

@@ -182,7 +182,11 @@ def _method_doc(lock: Lock, contract: ContractDef, request: StructDef) -> str:
     else:
         lines.append("    timeout: seconds (or a ``timedelta``) to wait for the result.")
     if contract.errors:
-        lines += ["", "Raises:", "    sdk.DeclaredError: the handler answered with a declared error, in ``.error``:"]
+        lines += [
+            "",
+            "Raises:",
+            "    burrow.sdk.DeclaredError: the handler answered with a declared error, in ``.error``:",
+        ]
         for error in contract.errors:
             summary = lock.types[error].doc.split("\n")[0] or "a declared error."
             lines.append(f"        ``{error}``: {summary}")
