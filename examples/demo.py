@@ -230,7 +230,7 @@ def tell_the_plan() -> None:
         "1. a RabbitMQ broker: $BURROW_URL / $RABBITMQ_URL if set, else a private node on free ports",
         "2. the worker: burrow worker examples.cleanup.worker:worker",
         "3. the web app: uvicorn examples.cleanup.app:app",
-        f"4. POST /files?delete_after={DELETE_AFTER:g}: the app writes 150 files and sends 150 delayed delete_file tasks",
+        f"4. POST /files?delete_after={DELETE_AFTER:g}: the app writes 150 files, sends 150 delayed delete_file tasks",
         "5. wait until the worker has deleted them all (none before its delay), then stop everything",
     ):
         say(f"   {step}")

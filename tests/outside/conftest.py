@@ -6,13 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.outside._project import ROOT
+
+# What docs/getting-started.md installs beside burrow-mq.
+TOOLS = ("pytest", "pytest-asyncio", "mypy")
 
 
 @dataclass
@@ -52,7 +54,7 @@ def _run(command: list[str], **options: object) -> None:
 
 
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     uv = _uv()
     base = tmp_path_factory.mktemp("outside")
     assert not base.resolve().is_relative_to(ROOT)
@@ -72,8 +74,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     pins.write_text(exported)
     venv = base / "venv"
     _run([*uv, "venv", "--quiet", "--python", sys.executable, str(venv)])
-    _run(
-        [*uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "--constraint", str(pins)]
-        + [str(wheel), "pytest", "pytest-asyncio", "mypy"],
-    )
-    yield Installed(wheel=wheel, venv=venv)
+    python = str(venv / "bin" / "python")
+    _run([*uv, "pip", "install", "--quiet", "--python", python, "--constraint", str(pins), str(wheel), *TOOLS])
+    return Installed(wheel=wheel, venv=venv)
