@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import burrow.cli
 import burrow.testing
 import pytest
 from burrow import sdk, server
 
 SDK = [
+    "AccessRefused",
     "AmqpTransport",
     "Bindable",
     "BindingSpec",
+    "BrokerUnreachable",
     "BurrowError",
     "Call",
     "CallError",
@@ -60,7 +63,7 @@ SERVER = [
     "Worker",
     "WorkerState",
 ]
-SDK_TESTING = [
+TESTING = [
     "ContractReport",
     "ExampleResult",
     "Harness",
@@ -71,7 +74,9 @@ SDK_TESTING = [
     "verify_contracts",
 ]
 
-PUBLIC = [(sdk, SDK), (server, SERVER), (burrow.testing, SDK_TESTING)]
+CLI = ["main"]
+
+PUBLIC = [(sdk, SDK), (server, SERVER), (burrow.testing, TESTING), (burrow.cli, CLI)]
 
 
 @pytest.mark.parametrize(("module", "expected"), PUBLIC, ids=[module.__name__ for module, _ in PUBLIC])

@@ -1,7 +1,7 @@
 """Codegen settings: ``[tool.burrow.codegen]`` in pyproject.toml, overridable on the command line.
 
     [tool.burrow.codegen]
-    contracts = ["contracts.cleanup"]            # modules defining sdk.Service objects
+    contracts = ["contracts.cleanup"]            # modules defining burrow.sdk.Service objects
     lock = "contracts/burrow.lock.json"
     client = "contracts/generated/client.py"     # each output is optional
     server = "contracts/generated/server.py"
