@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ def test_generation_reproduces_the_committed_files_byte_for_byte() -> None:
         "examples/billing/cleanup_client.py",
     ]
     for path, data in outputs.items():
-        assert (ROOT / path).read_bytes() == data, f"{path} is stale: run `burrow codegen`"
+        assert (ROOT / path).read_bytes() == data, f"{path} is stale: regenerate with `burrow codegen`"
 
 
 def test_generated_files_start_with_the_do_not_edit_header() -> None:
@@ -105,9 +104,12 @@ def test_a_changed_contract_makes_codegen_check_fail(project: Path) -> None:
     contracts.write_text(contracts.read_text() + "    urgent: bool = False\n")
     result = burrow("codegen", "check", cwd=project)
     assert result.returncode == 1
-    stale = [f"{path} is stale: run `burrow codegen`" for path in ("notes.lock.json", "gen/client.py", "gen/server.py")]
-    stale += [f"{path} is stale: run `burrow codegen`" for path in ("gen/asyncapi.json", "gen/schema.json")]
-    stale.append("other/notes_client.py is stale: run `burrow codegen`")
+    stale = [
+        f"{path} is stale: regenerate with `burrow codegen`"
+        for path in ("notes.lock.json", "gen/client.py", "gen/server.py")
+    ]
+    stale += [f"{path} is stale: regenerate with `burrow codegen`" for path in ("gen/asyncapi.json", "gen/schema.json")]
+    stale.append("other/notes_client.py is stale: regenerate with `burrow codegen`")
     assert result.stderr.splitlines() == stale
 
 
@@ -115,7 +117,7 @@ def test_a_hand_edited_generated_file_makes_codegen_check_fail(project: Path) ->
     client = project / "gen/client.py"
     client.write_text(client.read_text() + "# edited\n")
     result = burrow("codegen", "check", cwd=project)
-    assert (result.returncode, result.stderr) == (1, "gen/client.py is stale: run `burrow codegen`\n")
+    assert (result.returncode, result.stderr) == (1, "gen/client.py is stale: regenerate with `burrow codegen`\n")
 
 
 def test_codegen_twice_changes_nothing(project: Path) -> None:
@@ -137,7 +139,7 @@ def test_codegen_client_names_an_unknown_service(tmp_path: Path) -> None:
     result = burrow("codegen", "client", *args, cwd=ROOT)
     assert (result.returncode, result.stderr) == (
         2,
-        "burrow codegen: the lock has no service 'nope'; it has: cleanup\n",
+        "burrow: error: the lock has no service 'nope'; it has: cleanup\n",
     )
 
 
@@ -231,10 +233,9 @@ def test_service_modules_without_a_service_are_refused(tmp_path: Path) -> None:
     (tmp_path / "empty_contracts.py").write_text("X = 1\n")
     result = burrow("codegen", "--contracts", "empty_contracts", "--lock", "l.json", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr == textwrap.dedent(
-        """\
-        burrow codegen: empty_contracts defines no sdk.Service: declare one, e.g. cleanup = Service('cleanup')
-        """
+    assert result.stderr == (
+        "burrow: error: empty_contracts defines no burrow.sdk.Service at its top level: "
+        "declare one, e.g. empty_contracts = Service('empty_contracts')\n"
     )
 
 

@@ -163,7 +163,9 @@ class LocalRabbitMQ:
                     f"rabbitmq-server exited with {self._server.returncode}; "
                     f"log:\n{self.log_file.read_text(errors='replace')[-4000:]}"
                 )
-            if self._management_answers():
+            # The management listener can answer before the AMQP one accepts
+            # (RabbitMQ opens client listeners last): wait for both.
+            if self._management_answers() and self._amqp_accepts():
                 return
             time.sleep(0.2)
         self.stop()
@@ -178,6 +180,13 @@ class LocalRabbitMQ:
             with urllib.request.urlopen(request, timeout=1):
                 return True
         except (OSError, urllib.error.URLError):
+            return False
+
+    def _amqp_accepts(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.amqp_port), timeout=1):
+                return True
+        except OSError:
             return False
 
     def ctl(self, *args: str, timeout: float = 60.0) -> str:
