@@ -219,7 +219,7 @@ interface Confirm {
 /** One connection to the broker, shared by every service namespace of a generated client. */
 export class BurrowConnection {
   readonly #model: amqp.ChannelModel;
-  readonly #publisher: amqp.ConfirmChannel;
+  #publisher: Promise<amqp.ConfirmChannel> | undefined;
   readonly #options: Required<Omit<ConnectOptions, "appId">> & { appId: string | undefined };
   readonly #confirms = new Map<string, Confirm>();
   readonly #pending = new Map<string, Pending>();
@@ -230,9 +230,8 @@ export class BurrowConnection {
   #lost: ConnectionLost | undefined;
   #closing = false;
 
-  private constructor(model: amqp.ChannelModel, publisher: amqp.ConfirmChannel, options: ConnectOptions) {
+  private constructor(model: amqp.ChannelModel, options: ConnectOptions) {
     this.#model = model;
-    this.#publisher = publisher;
     this.#options = {
       exchange: options.exchange ?? "burrow",
       queueType: options.queueType ?? "classic",
@@ -240,25 +239,13 @@ export class BurrowConnection {
       defaultTimeout: options.defaultTimeout ?? 30,
       appId: options.appId,
     };
-    publisher.on("return", (message: amqp.Message) => {
-      const confirm = this.#confirms.get(String(message.properties.messageId));
-      if (confirm) confirm.returned = true; // the broker sends basic.return before the ack
-    });
-    publisher.on("error", () => {}); // a channel error also closes it; the close handler reports it
-    publisher.on("close", () => this.#fail("the publishing channel closed"));
     model.on("error", () => {}); // followed by "close"
     model.on("close", () => this.#fail("the connection to the broker dropped"));
   }
 
   /** Connect to `url` (`amqp://user:password@host:5672/vhost`). */
   static async open(url: string, options: ConnectOptions = {}): Promise<BurrowConnection> {
-    const model = await amqp.connect(url);
-    try {
-      return new BurrowConnection(model, await model.createConfirmChannel(), options);
-    } catch (error) {
-      await model.close().catch(() => {});
-      throw error;
-    }
+    return new BurrowConnection(await amqp.connect(url), options);
   }
 
   /** Close the connection; sends and calls still waiting fail with `ConnectionLost`. */
@@ -367,18 +354,39 @@ export class BurrowConnection {
       const done = (error: unknown): void => {
         this.#confirms.delete(id);
         if (this.#lost) reject(this.#lost);
-        else if (error) reject(new PublishError(`${contract.wireName}: the broker refused the message (basic.nack)`));
+        else if (error) reject(new PublishError(`${contract.wireName}: the broker did not confirm the message: ${String(error)}`));
         else if (confirm.returned)
           reject(new Unroutable(contract.wireName, `${contract.wireName}: no queue is bound for routing key ${routingKey} on exchange ${exchange}`));
         else resolve();
       };
-      try {
-        this.#publisher.publish(exchange, routingKey, content, options, done);
-      } catch (error) {
-        this.#confirms.delete(id);
-        reject(this.#lost ?? new ConnectionLost(`${contract.wireName}: ${String(error)}`));
-      }
+      this.#confirmChannel().then(
+        (channel) => channel.publish(exchange, routingKey, content, options, done),
+        (error: unknown) => {
+          this.#confirms.delete(id);
+          reject(this.#lost ?? new PublishError(`${contract.wireName}: ${String(error)}`));
+        },
+      );
     });
+  }
+
+  /**
+   * The publishing channel, in confirm mode; opened again after a channel error (for
+   * example a publish to an exchange that does not exist), which fails only the
+   * messages it had not confirmed yet.
+   */
+  #confirmChannel(): Promise<amqp.ConfirmChannel> {
+    if (this.#lost) return Promise.reject(this.#lost);
+    this.#publisher ??= this.#model.createConfirmChannel().then((channel) => {
+      channel.on("return", (message: amqp.Message) => {
+        const confirm = this.#confirms.get(String(message.properties.messageId));
+        if (confirm) confirm.returned = true; // the broker sends basic.return before the ack
+      });
+      channel.on("error", () => {}); // a channel error also closes it
+      channel.on("close", () => (this.#publisher = undefined));
+      return channel;
+    });
+    this.#publisher.catch(() => (this.#publisher = undefined));
+    return this.#publisher;
   }
 
   /** The reply queue: exclusive, auto-delete, on a channel of its own, declared at the first call. */
@@ -386,12 +394,17 @@ export class BurrowConnection {
     this.#replyQueue ??= (async () => {
       const channel = await this.#model.createChannel();
       channel.on("error", () => {});
-      channel.on("close", () => this.#fail("the reply channel closed"));
+      channel.on("close", () => {
+        // Its queue went with it: calls waiting for a reply fail now, the next call declares a new one.
+        this.#replyQueue = undefined;
+        this.#failCalls(this.#lost?.message ?? "the reply channel closed");
+      });
       const name = `burrow.reply.${randomBytes(16).toString("hex")}`;
       await channel.assertQueue(name, { exclusive: true, autoDelete: true, durable: false });
       await channel.consume(name, (message) => message && this.#reply(message), { noAck: true });
       return name;
     })();
+    this.#replyQueue.catch(() => (this.#replyQueue = undefined));
     return this.#replyQueue;
   }
 
@@ -500,6 +513,10 @@ export class BurrowConnection {
   #fail(reason: string): void {
     if (this.#lost) return;
     this.#lost = new ConnectionLost(reason);
+    this.#failCalls(reason);
+  }
+
+  #failCalls(reason: string): void {
     for (const pending of [...this.#pending.values()]) {
       pending.reject(new ConnectionLost(`${pending.contract.wireName}: ${reason} before the reply came; the call may or may not have run`));
     }

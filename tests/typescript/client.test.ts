@@ -16,6 +16,7 @@ import {
   ContractError,
   DeclaredError,
   FileMissingError,
+  PublishError,
   Unroutable,
   type StatFile,
 } from "../../examples/typescript/cleanup-client.js";
@@ -123,6 +124,18 @@ test("a send that no queue is bound for is rejected as Unroutable", async () => 
   } finally {
     await unbound.close();
   }
+});
+
+test("a publish the broker refuses fails that send alone", async () => {
+  const lost = await Client.connect(url, { exchange: "no-such-exchange", declare: false });
+  try {
+    // The broker closes the publishing channel (404): the send fails, the next one opens a new channel.
+    await assert.rejects(lost.cleanup.deleteFile({ path: "x" }), (error) => error instanceof PublishError && !(error instanceof Unroutable));
+    await assert.rejects(lost.cleanup.deleteFile({ path: "x" }), PublishError);
+  } finally {
+    await lost.close();
+  }
+  await client.cleanup.statFile({ path: "hello.txt" }); // other clients are unaffected
 });
 
 test("1,000 concurrent calls each get their own reply", async (t) => {
