@@ -72,14 +72,14 @@ def test_a_type_named_like_the_client_is_a_generator_error() -> None:
 def test_two_contracts_with_one_method_name_are_a_generator_error() -> None:
     notes = Service("notes")
 
-    @notes.task("add_note")
+    @notes.task("add_note_v2")
     class AddNote(Task, frozen=True):
         text: str
 
-    @notes.task("add.note")
+    @notes.task("add_note.v2")
     class AddNoteToo(Task, frozen=True):
         text: str
 
     lock = build_lock([notes], source="test")
-    with pytest.raises(CodegenError, match="both become addNote"):
+    with pytest.raises(CodegenError, match="both become addNoteV2"):
         render_typescript(lock, header="//")
