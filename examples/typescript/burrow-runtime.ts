@@ -531,7 +531,8 @@ function encode(contract: ContractSpec, schemas: Schemas, body: unknown): Buffer
 /** The error a reply's error envelope stands for (docs/calls.md, "Reply"). */
 function failure(contract: ContractSpec, schemas: Schemas, envelope: unknown): Error {
   schemas.check(ENVELOPE, envelope, `${contract.wireName}: the error reply is not an error envelope`);
-  const { code, type = "", message, data = null } = envelope as { code: string; type?: string; message: string; data?: unknown };
+  const fields = envelope as { code: string; type?: string; message?: string; data?: unknown };
+  const { code, type = "", message = "", data = null } = fields;
   const declared = code === "declared" ? contract.errors?.[type] : undefined;
   if (declared !== undefined) {
     const [Class, schema] = declared;
@@ -545,7 +546,7 @@ function failure(contract: ContractSpec, schemas: Schemas, envelope: unknown): E
 const ENVELOPE: JsonSchema = {
   type: "object",
   properties: { code: { type: "string" }, type: { type: "string" }, message: { type: "string" }, data: {} },
-  required: ["code", "message"],
+  required: ["code"], // a Burrow worker writes all four; the others default to "" and null
 };
 
 function level(exchange: string, n: number): string {
