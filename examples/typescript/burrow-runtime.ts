@@ -354,7 +354,12 @@ export class BurrowConnection {
       const done = (error: unknown): void => {
         this.#confirms.delete(id);
         if (this.#lost) reject(this.#lost);
-        else if (error) reject(new PublishError(`${contract.wireName}: the broker did not confirm the message: ${String(error)}`));
+        else if (error) {
+          // amqplib fails unconfirmed messages as their channel closes, before the connection
+          // reports its own close: wait a turn to tell a lost connection from a channel error.
+          const reason = `${contract.wireName}: the broker did not confirm the message: ${String(error)}`;
+          setImmediate(() => reject(this.#lost ?? new PublishError(reason)));
+        }
         else if (confirm.returned)
           reject(new Unroutable(contract.wireName, `${contract.wireName}: no queue is bound for routing key ${routingKey} on exchange ${exchange}`));
         else resolve();
@@ -376,17 +381,19 @@ export class BurrowConnection {
    */
   #confirmChannel(): Promise<amqp.ConfirmChannel> {
     if (this.#lost) return Promise.reject(this.#lost);
-    this.#publisher ??= this.#model.createConfirmChannel().then((channel) => {
+    if (this.#publisher) return this.#publisher;
+    const opened = this.#model.createConfirmChannel().then((channel) => {
       channel.on("return", (message: amqp.Message) => {
         const confirm = this.#confirms.get(String(message.properties.messageId));
         if (confirm) confirm.returned = true; // the broker sends basic.return before the ack
       });
       channel.on("error", () => {}); // a channel error also closes it
-      channel.on("close", () => (this.#publisher = undefined));
+      channel.on("close", () => this.#publisher === opened && (this.#publisher = undefined));
       return channel;
     });
-    this.#publisher.catch(() => (this.#publisher = undefined));
-    return this.#publisher;
+    opened.catch(() => this.#publisher === opened && (this.#publisher = undefined));
+    this.#publisher = opened;
+    return opened;
   }
 
   /** The reply queue: exclusive, auto-delete, on a channel of its own, declared at the first call. */
@@ -489,7 +496,6 @@ export class BurrowConnection {
         try {
           await declare(channel);
         } catch (error) {
-          this.#declarer = undefined; // the broker closed the channel
           if (this.#lost) throw this.#lost;
           throw new TopologyError(`declaring ${key} failed: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -502,12 +508,15 @@ export class BurrowConnection {
 
   #channel(): Promise<amqp.Channel> {
     if (this.#lost) return Promise.reject(this.#lost);
-    this.#declarer ??= this.#model.createChannel().then((channel) => {
-      channel.on("error", () => {});
-      channel.on("close", () => (this.#declarer = undefined));
+    if (this.#declarer) return this.#declarer;
+    const opened = this.#model.createChannel().then((channel) => {
+      channel.on("error", () => {}); // a refused declaration closes the channel; the next one opens another
+      channel.on("close", () => this.#declarer === opened && (this.#declarer = undefined));
       return channel;
     });
-    return this.#declarer;
+    opened.catch(() => this.#declarer === opened && (this.#declarer = undefined));
+    this.#declarer = opened;
+    return opened;
   }
 
   #fail(reason: string): void {

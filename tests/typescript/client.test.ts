@@ -13,6 +13,7 @@ import {
   CallError,
   CallTimeout,
   Client,
+  ConnectionLost,
   ContractError,
   DeclaredError,
   FileMissingError,
@@ -136,6 +137,14 @@ test("a publish the broker refuses fails that send alone", async () => {
     await lost.close();
   }
   await client.cleanup.statFile({ path: "hello.txt" }); // other clients are unaffected
+});
+
+test("a call waiting when its client closes rejects with ConnectionLost at once", async () => {
+  const closing = await Client.connect(url);
+  const waiting = assert.rejects(closing.cleanup.statFile({ path: "hello.txt" }, { timeout: 60 }), ConnectionLost);
+  await closing.close();
+  await waiting;
+  await assert.rejects(closing.cleanup.deleteFile({ path: "x" }), ConnectionLost);
 });
 
 test("1,000 concurrent calls each get their own reply", async (t) => {
