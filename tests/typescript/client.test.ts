@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import * as amqp from "amqplib";
 import {
   CallError,
   CallTimeout,
@@ -18,6 +19,7 @@ import {
   DeclaredError,
   FileMissingError,
   PublishError,
+  RemoteError,
   Unroutable,
   type StatFile,
 } from "../../examples/typescript/cleanup-client.js";
@@ -145,6 +147,112 @@ test("a call waiting when its client closes rejects with ConnectionLost at once"
   await closing.close();
   await waiting;
   await assert.rejects(closing.cleanup.deleteFile({ path: "x" }), ConnectionLost);
+});
+
+test("a task carries the protocol's properties and headers", async () => {
+  const idle = await Client.connect(idleUrl, { appId: "typescript-tests" });
+  const model = await amqp.connect(idleUrl);
+  try {
+    const before = Date.now();
+    await idle.cleanup.deleteFile({ path: "a.txt" }); // declares the queue, as the Python client does
+    const channel = await model.createChannel();
+    const message = await channel.get("cleanup", { noAck: true });
+    assert.ok(message, "the task is not in its queue");
+    const { properties } = message;
+    assert.equal(properties.type, "cleanup.delete_file");
+    assert.equal(properties.contentType, "application/json");
+    assert.equal(properties.deliveryMode, 2);
+    assert.equal(properties.appId, "typescript-tests");
+    assert.match(String(properties.messageId), /^[0-9a-f]{32}$/);
+    assert.ok(Math.abs(Number(properties.timestamp) - before / 1000) < 60);
+    assert.equal(String(properties.headers?.["x-burrow-fingerprint"]), "c50ace9cf99fef5c");
+    assert.deepEqual(JSON.parse(message.content.toString()), { path: "a.txt" });
+  } finally {
+    await model.close();
+    await idle.close();
+  }
+});
+
+/** Answers every call request on the idle vhost's `cleanup` queue with `reply(request)`. */
+async function fakeWorker(
+  reply: (request: amqp.ConsumeMessage) => { kind: "result" | "error"; body: unknown },
+): Promise<amqp.ChannelModel> {
+  const model = await amqp.connect(idleUrl);
+  const channel = await model.createChannel();
+  await channel.assertQueue("cleanup", { durable: true });
+  await channel.purgeQueue("cleanup");
+  await channel.consume("cleanup", (request) => {
+    if (request === null) return;
+    const { kind, body } = reply(request);
+    channel.sendToQueue(String(request.properties.replyTo), Buffer.from(JSON.stringify(body)), {
+      correlationId: request.properties.correlationId,
+      contentType: "application/json",
+      type: request.properties.type,
+      headers: { "x-burrow-reply": kind },
+    });
+    channel.ack(request);
+  });
+  return model;
+}
+
+test("a call request carries its deadline, reply queue and correlation id", async () => {
+  const requests: amqp.ConsumeMessage[] = [];
+  const worker = await fakeWorker((request) => {
+    requests.push(request);
+    return { kind: "result", body: { path: "a.txt", size: 1, modified_at: 2.5 } };
+  });
+  const idle = await Client.connect(idleUrl);
+  try {
+    const before = Date.now();
+    assert.deepEqual(await idle.cleanup.statFile({ path: "a.txt" }, { timeout: 20 }), {
+      path: "a.txt",
+      size: 1,
+      modified_at: 2.5,
+    });
+    const { properties } = requests[0] ?? assert.fail("no request arrived");
+    assert.equal(properties.type, "cleanup.stat_file");
+    assert.equal(properties.deliveryMode, 1);
+    assert.equal(properties.correlationId, properties.messageId);
+    assert.match(String(properties.replyTo), /^burrow\.reply\.[0-9a-f]{32}$/);
+    const deadline = Number(properties.headers?.["x-burrow-deadline"]);
+    assert.ok(Number.isInteger(deadline) && deadline >= before + 20_000 && deadline <= Date.now() + 20_000);
+    assert.match(String(properties.expiration), /^[0-9]+$/);
+    assert.ok(Number(properties.expiration) <= 20_000);
+    assert.equal(String(properties.headers?.["x-burrow-fingerprint"]), "b3538cce93f39b5b");
+  } finally {
+    await idle.close();
+    await worker.close();
+  }
+});
+
+test("replies are checked against the contract: wrong results and every error code", async () => {
+  const answers: Record<string, { kind: "result" | "error"; body: unknown }> = {
+    wrong: { kind: "result", body: { path: "wrong", size: "big", modified_at: 1 } },
+    declared: { kind: "error", body: { code: "declared", type: "FileMissing", message: "gone", data: { path: "x" } } },
+    baddata: { kind: "error", body: { code: "declared", type: "FileMissing", message: "gone", data: { file: 1 } } },
+    undeclared: { kind: "error", body: { code: "declared", type: "DiskFull", message: "full", data: {} } },
+    failed: { kind: "error", body: { code: "failed", type: "ValueError", message: "boom", data: null } },
+    unknown: { kind: "error", body: { code: "on-fire", message: "?" } },
+    expired: { kind: "error", body: { code: "expired", type: "", message: "late", data: null } },
+  };
+  const worker = await fakeWorker((request) => {
+    const { path } = JSON.parse(request.content.toString()) as { path: string };
+    return answers[path] ?? { kind: "error", body: { code: "failed", type: "KeyError", message: path, data: null } };
+  });
+  const idle = await Client.connect(idleUrl);
+  const stat = (path: string): Promise<unknown> => idle.cleanup.statFile({ path }, { timeout: 20 });
+  try {
+    await assert.rejects(stat("wrong"), (error) => error instanceof ContractError && /size/.test(error.message));
+    await assert.rejects(stat("declared"), (error) => error instanceof FileMissingError && error.data.path === "x");
+    await assert.rejects(stat("baddata"), ContractError);
+    await assert.rejects(stat("undeclared"), (error) => error instanceof RemoteError && error.type === "DiskFull");
+    await assert.rejects(stat("failed"), (error) => error instanceof RemoteError && error.code === "failed");
+    await assert.rejects(stat("unknown"), (error) => error instanceof RemoteError && error.code === "on-fire");
+    await assert.rejects(stat("expired"), CallTimeout);
+  } finally {
+    await idle.close();
+    await worker.close();
+  }
 });
 
 test("1,000 concurrent calls each get their own reply", async (t) => {

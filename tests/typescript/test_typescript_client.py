@@ -166,7 +166,7 @@ async def test_the_typescript_client_against_the_python_worker(
         text = output.decode()
         sys.stdout.write(text)  # the figures, with -s
         assert process.returncode == 0, text
-        assert re.search(r"\bpass 10\n", text), text  # every test ran
+        assert re.search(r"\bpass 13\n", text), text  # every test ran
         await python_client_figure(amqp_url, count=1000)
 
 
