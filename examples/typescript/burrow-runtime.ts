@@ -208,6 +208,7 @@ export class Schemas {
 interface Pending {
   readonly contract: ContractSpec;
   readonly schemas: Schemas;
+  readonly started: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
@@ -258,6 +259,7 @@ export class BurrowConnection {
 
   /** Publish a task; resolves once the broker has confirmed it. */
   async send(service: ServiceSpec, contract: ContractSpec, schemas: Schemas, body: unknown, options: SendOptions = {}): Promise<void> {
+    if (this.#lost) throw this.#lost;
     const content = encode(contract, schemas, body);
     const delayMs = delayMilliseconds(options);
     await this.#declareService(service);
@@ -290,6 +292,7 @@ export class BurrowConnection {
     if (!(timeout > 0) || !Number.isFinite(timeout)) {
       throw new RangeError(`timeout must be a positive number of seconds, got ${timeout}`);
     }
+    if (this.#lost) throw this.#lost;
     const content = encode(contract, schemas, body);
     const started = Date.now();
     const deadline = started + timeout * 1000;
@@ -305,9 +308,10 @@ export class BurrowConnection {
         this.#pending.delete(id);
         then(...args);
       };
-      this.#pending.set(id, { contract, schemas, resolve: settle(resolve), reject: settle(reject) });
+      this.#pending.set(id, { contract, schemas, started, resolve: settle(resolve), reject: settle(reject) });
       this.#request(service, contract, content, id, deadline).catch((error: unknown) => {
-        this.#pending.get(id)?.reject(error instanceof Error ? error : new PublishError(String(error)));
+        const failed = this.#lost ?? (error instanceof Error ? error : new PublishError(String(error)));
+        this.#pending.get(id)?.reject(failed);
       });
     });
   }
@@ -432,7 +436,7 @@ export class BurrowConnection {
         if (contract.result) schemas.check(contract.result, body, `${contract.wireName}: the reply does not decode as the result type`);
         pending.resolve(body);
       } else if (kind === "error") {
-        pending.reject(failure(contract, schemas, body));
+        pending.reject(failure(contract, schemas, body, (Date.now() - pending.started) / 1000));
       } else {
         pending.reject(new ContractError(`${contract.wireName}: the reply has no valid ${HEADER_REPLY} header: ${kind}`));
       }
@@ -538,7 +542,7 @@ function encode(contract: ContractSpec, schemas: Schemas, body: unknown): Buffer
 }
 
 /** The error a reply's error envelope stands for (docs/calls.md, "Reply"). */
-function failure(contract: ContractSpec, schemas: Schemas, envelope: unknown): Error {
+function failure(contract: ContractSpec, schemas: Schemas, envelope: unknown, waited: number): Error {
   schemas.check(ENVELOPE, envelope, `${contract.wireName}: the error reply is not an error envelope`);
   const fields = envelope as { code: string; type?: string; message?: string; data?: unknown };
   const { code, type = "", message = "", data = null } = fields;
@@ -548,7 +552,7 @@ function failure(contract: ContractSpec, schemas: Schemas, envelope: unknown): E
     schemas.check(schema, data, `${contract.wireName}: the declared error ${type} does not decode`);
     return new Class(contract.wireName, type, data as never, message);
   }
-  if (code === "expired") return new CallTimeout(contract.wireName, 0, `${contract.wireName}: ${message}`);
+  if (code === "expired") return new CallTimeout(contract.wireName, waited, `${contract.wireName}: ${message}`);
   return new RemoteError(contract.wireName, code, type, message);
 }
 
