@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +24,6 @@ from burrow.codegen._lock import encode_lock
 from burrow.codegen._render_typescript import typescript_runtime
 from burrow.server import Worker
 
-from contracts.generated.client import Client
 from tests.codegen import rich_contracts
 from tests.conftest import Vhost
 
@@ -170,8 +168,11 @@ async def test_the_typescript_client_against_the_python_worker(
         await python_client_figure(amqp_url, count=1000)
 
 
-async def python_client_figure(url: str, *, count: int) -> None:
-    """The Python client's side of the figure: the same calls (files the node tests made), same worker."""
+PYTHON_CLIENT = """
+import asyncio, sys, time
+from contracts.generated.client import Client
+
+async def main(url: str, count: int) -> None:
     async with Client.connect(url) as client:
         await client.cleanup.stat_file("many/0.txt")  # the reply queue is up before timing
         started = time.perf_counter()
@@ -179,3 +180,24 @@ async def python_client_figure(url: str, *, count: int) -> None:
         seconds = time.perf_counter() - started
     assert [(info.path, info.size) for info in infos] == [(f"many/{i}.txt", i) for i in range(count)]
     print(f"figure (Python client): {count} concurrent calls in {seconds:.3f} s ({count / seconds:.0f} calls/s)")
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+async def python_client_figure(url: str, *, count: int) -> None:
+    """The Python client's side of the figure: the same calls (on the files the node tests made),
+    the same worker, and like node a process of its own."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        PYTHON_CLIENT,
+        url,
+        str(count),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    sys.stdout.write(output.decode())
+    assert process.returncode == 0, output.decode()
