@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from burrow.codegen._errors import CodegenError
 from burrow.codegen._ir import (
@@ -92,8 +93,8 @@ def _enum_def(lock: Lock, name: str) -> EnumDef:
     return definition
 
 
-def _unique(items: object) -> list[str]:
-    return list(dict.fromkeys(items))  # type: ignore[call-overload]
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def ts_enum(definition: EnumDef) -> str:
