@@ -1,4 +1,4 @@
-"""docs/testing-your-service.md shows the code of its tested example, unchanged."""
+"""The docs show the code of their tested examples, unchanged."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def test_the_doc_quotes_the_tested_example() -> None:
     doc = (ROOT / "docs/testing-your-service.md").read_text()
     for name in ("harness", "verify"):
         assert _section(source, name) in doc, f"docs/testing-your-service.md is missing the {name!r} example"
+
+
+def test_the_codegen_doc_quotes_the_compiled_typescript_example() -> None:
+    source = (ROOT / "tests/typescript/usage.ts").read_text()
+    start = source.index("// --8<-- [start:usage]\n") + len("// --8<-- [start:usage]\n")
+    example = source[start : source.index("// --8<-- [end:usage]")].rstrip()
+    example = example.replace("../../examples/typescript/cleanup-client.js", "./cleanup-client.js")
+    assert example in (ROOT / "docs/codegen.md").read_text(), "docs/codegen.md is missing the TypeScript example"

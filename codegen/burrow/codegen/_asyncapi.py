@@ -23,9 +23,16 @@ _CONTENT_TYPE = "application/json"
 _ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
     "title": "ErrorEnvelope",
-    "description": "The reply of a call that failed: a declared error (code = its type name) or any other failure.",
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "data": {}},
-    "required": ["code", "message"],
+    "description": "The reply of a call that failed (x-burrow-reply: error). code: declared, failed, expired or "
+    "bad-request (treat others as failed); type: the declared error's name (declared) or the exception's (failed); "
+    "data: the declared error's fields, else null.",
+    "properties": {
+        "code": {"type": "string"},
+        "type": {"type": "string", "default": ""},
+        "message": {"type": "string", "default": ""},
+        "data": {"default": None},
+    },
+    "required": ["code"],
 }
 
 

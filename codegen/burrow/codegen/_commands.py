@@ -2,7 +2,8 @@
 
 - ``burrow codegen`` writes the lock and every output;
 - ``burrow codegen check`` exits 1 if any of them is stale;
-- ``burrow codegen client --from LOCK --out FILE`` writes a self-contained client from a lock alone.
+- ``burrow codegen client --from LOCK --out FILE [--lang typescript]`` writes a self-contained client
+  from a lock alone (TypeScript: with its runtime, ``burrow-runtime.ts``, beside it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 import msgspec
 from burrow.codegen._config import Config, LockClient, load_config
 from burrow.codegen._errors import CodegenError
-from burrow.codegen._generate import client_from_lock, generate, stale_paths, write_outputs
+from burrow.codegen._generate import client_from_lock, generate, stale_paths, typescript_runtime_path, write_outputs
+from burrow.codegen._render_typescript import typescript_runtime
 
 __all__ = ["add_codegen_command"]
 
@@ -43,6 +45,12 @@ def add_codegen_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     client.add_argument("--from", dest="lock_file", required=True, metavar="LOCK", help="a burrow.lock.json")
     client.add_argument("--out", required=True, metavar="FILE", help="the module to write ('-' for stdout)")
     client.add_argument("--service", action="append", dest="services", help="only this service (repeatable)")
+    client.add_argument(
+        "--lang",
+        choices=["python", "typescript"],
+        default="python",
+        help="the client's language; typescript also writes burrow-runtime.ts beside --out",
+    )
     client.set_defaults(run=_run_client)
 
 
@@ -97,19 +105,22 @@ def _check(config: Config) -> int:
 
 
 def _run_client(args: argparse.Namespace) -> int:
-    return _client(args.lock_file, args.out, args.services)
+    return _client(LockClient(lock=args.lock_file, out=args.out, services=args.services, lang=args.lang))
 
 
-def _client(lock_file: str, out: str, services: list[str] | None) -> int:
-    entry = LockClient(lock=lock_file, out=out, services=services)
+def _client(entry: LockClient) -> int:
     try:
         data = Path(entry.lock).read_bytes()
     except OSError as exc:
         raise CodegenError(f"cannot read the lock {entry.lock}: {exc.strerror}") from exc
-    code = client_from_lock(data, source=Path(entry.lock).as_posix(), services=entry.services)
-    if out == "-":
+    code = client_from_lock(data, source=Path(entry.lock).as_posix(), services=entry.services, lang=entry.lang)
+    if entry.out == "-":
         sys.stdout.write(code)
-    else:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(code, encoding="utf-8", newline="\n")
+        return 0
+    files = {entry.out: code}
+    if entry.lang == "typescript":
+        files[typescript_runtime_path(entry.out)] = typescript_runtime()
+    for path, text in files.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8", newline="\n")
     return 0

@@ -12,6 +12,7 @@
     lock = "contracts/burrow.lock.json"
     out = "examples/billing/cleanup_client.py"
     services = ["cleanup"]                        # optional: default all
+    lang = "python"                               # or "typescript" (writes burrow-runtime.ts beside it)
 
 Paths are relative to the directory holding pyproject.toml.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 from burrow.codegen._errors import CodegenError
@@ -31,6 +33,7 @@ class LockClient(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     lock: str
     out: str
     services: list[str] | None = None
+    lang: Literal["python", "typescript"] = "python"
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="kebab"):

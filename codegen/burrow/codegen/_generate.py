@@ -6,6 +6,7 @@ import importlib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from burrow.codegen._asyncapi import render_asyncapi, render_json_schema
 from burrow.codegen._config import Config, LockClient
@@ -15,9 +16,17 @@ from burrow.codegen._ir import Lock
 from burrow.codegen._lock import decode_lock, encode_lock, header, read_lock
 from burrow.codegen._render_client import render_client
 from burrow.codegen._render_server import render_server
+from burrow.codegen._render_typescript import RUNTIME_NAME, render_typescript, typescript_runtime
 from burrow.sdk import Service
 
-__all__ = ["client_from_lock", "find_services", "generate", "stale_paths", "write_outputs"]
+__all__ = [
+    "client_from_lock",
+    "find_services",
+    "generate",
+    "stale_paths",
+    "typescript_runtime_path",
+    "write_outputs",
+]
 
 
 def find_services(modules: Iterable[str], root: Path) -> list[Service]:
@@ -57,10 +66,10 @@ def generate(config: Config) -> dict[str, bytes]:
         raise CodegenError("name the contracts modules (contracts = [...] or --contracts) to generate from")
     for entry in config.lock_clients:
         if lock is not None and entry.lock == config.lock:
-            outputs[entry.out] = _lock_client(lock, lock_data, entry)
+            outputs.update(_lock_client(lock, lock_data, entry))
         else:
             other, data = read_lock(config.path(entry.lock))
-            outputs[entry.out] = _lock_client(other, data, entry)
+            outputs.update(_lock_client(other, data, entry))
     outputs.update(_package_markers(outputs, Path(config.root)))
     return outputs
 
@@ -98,14 +107,32 @@ def _from_contracts(config: Config, lock: Lock, lock_data: bytes, source: str) -
     return outputs
 
 
-def _lock_client(lock: Lock, lock_data: bytes, entry: LockClient) -> bytes:
-    code = render_client(lock, header=header(entry.lock, lock_data), local=True, services=entry.services)
-    return code.encode()
+def _lock_client(lock: Lock, lock_data: bytes, entry: LockClient) -> dict[str, bytes]:
+    """The client's file, and for TypeScript the runtime beside it."""
+    if entry.lang == "python":
+        code = render_client(lock, header=header(entry.lock, lock_data), local=True, services=entry.services)
+        return {entry.out: code.encode()}
+    code = render_typescript(lock, header="//" + header(entry.lock, lock_data)[1:], services=entry.services)
+    return {entry.out: code.encode(), typescript_runtime_path(entry.out): typescript_runtime().encode()}
 
 
-def client_from_lock(lock_data: bytes, *, source: str, services: list[str] | None = None) -> str:
-    """A self-contained client module (its own types, depending only on ``burrow.sdk``) from a lock's bytes."""
+def typescript_runtime_path(out: str) -> str:
+    """Where the runtime of the TypeScript client at ``out`` goes: beside it."""
+    return (Path(out).parent / RUNTIME_NAME).as_posix()
+
+
+def client_from_lock(
+    lock_data: bytes,
+    *,
+    source: str,
+    services: list[str] | None = None,
+    lang: Literal["python", "typescript"] = "python",
+) -> str:
+    """A self-contained client module from a lock's bytes: Python (its own types, depending only on ``burrow.sdk``)
+    or TypeScript (importing the runtime from ``typescript_runtime()``, to write beside it)."""
     lock = decode_lock(lock_data, origin=source)
+    if lang == "typescript":
+        return render_typescript(lock, header="//" + header(source, lock_data)[1:], services=services)
     return render_client(lock, header=header(source, lock_data), local=True, services=services)
 
 
