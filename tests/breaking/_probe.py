@@ -10,7 +10,7 @@ from tests.breaking._case import Probe
 from tests.breaking._strategies import values
 from tests.breaking._wire import CODECS, Message, Side, Unreadable, same_meaning
 
-__all__ = ["assert_reads_everything", "breaks", "probe"]
+__all__ = ["assert_reads_everything", "breaks", "probe", "refuses"]
 
 
 def probe(witness: Probe, reader: Side) -> tuple[Message, Side]:
@@ -26,6 +26,16 @@ def breaks(message: Message, reader: Side) -> bool:
         except Unreadable:
             return True
         if not same_meaning(message.value, value):
+            return True
+    return False
+
+
+def refuses(message: Message, reader: Side) -> bool:
+    """True when the reader refuses the message in some codec."""
+    for codec in CODECS:
+        try:
+            reader.read(message, codec)
+        except Unreadable:
             return True
     return False
 

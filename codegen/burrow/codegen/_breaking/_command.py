@@ -1,7 +1,7 @@
 """``burrow contracts breaking --against <old lock | git ref>``.
 
-Exit status: 0 when nothing breaks what the policy requires, 1 on a break,
-2 when a lock or the configuration cannot be read.
+Exit status: 0 when nothing fails the policy, 1 on a break, a change of meaning
+or a hygiene finding the policy fails on, 2 when a lock or the configuration cannot be read.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from burrow.codegen._breaking._contracts import compare_locks
 from burrow.codegen._breaking._policy import load_breaking_config
 from burrow.codegen._breaking._report import judge, render_json, render_text
+from burrow.codegen._breaking._witness import prove
 from burrow.codegen._config import load_config
 from burrow.codegen._errors import CodegenError
 from burrow.codegen._lock import decode_lock, read_lock
@@ -44,6 +45,9 @@ def add_contracts_command(commands: argparse._SubParsersAction[argparse.Argument
     )
     breaking.add_argument("--format", choices=("text", "json"), default="text")
     breaking.add_argument("--missing-ok", action="store_true", help="exit 0 when the ref or its lock does not exist")
+    breaking.add_argument(
+        "--explain", action="store_true", help="print each change's witness: the message and what the reader does"
+    )
     breaking.set_defaults(run=_run)
     add_verify_action(actions)
 
@@ -67,11 +71,12 @@ def _check(args: argparse.Namespace) -> int:
     new, _ = read_lock(lock_path)
     old_data, old_name = read_against(args.against, lock_path)
     old = decode_lock(old_data, origin=old_name)
-    report = judge(compare_locks(old, new), load_breaking_config(args.config), old=old_name, new=str(lock_path))
+    config = load_breaking_config(args.config)
+    report = judge(prove(old, new, compare_locks(old, new)), config, old=old_name, new=str(lock_path))
     if args.format == "json":
         sys.stdout.buffer.write(render_json(report))
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(render_text(report, explain=args.explain))
     return 1 if report.breaking else 0
 
 
