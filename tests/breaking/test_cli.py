@@ -21,7 +21,8 @@ def test_the_examples_lock_against_itself_reports_nothing(capsys: pytest.Capture
     code = main(["contracts", "breaking", "--against", str(EXAMPLES_LOCK), "--lock", str(EXAMPLES_LOCK)])
     assert code == 0
     assert capsys.readouterr().out == (
-        f"burrow contracts breaking: {EXAMPLES_LOCK} -> {EXAMPLES_LOCK}: 0 breaking, 0 allowed, 0 compatible\n"
+        f"burrow contracts breaking: {EXAMPLES_LOCK} -> {EXAMPLES_LOCK}: "
+        "0 breaking, 0 changing meaning, 0 hygiene, 0 allowed, 0 warnings, 0 compatible\n"
     )
 
 
@@ -66,7 +67,8 @@ def test_a_break_against_a_git_ref_fails_naming_rule_path_and_direction(
     assert capsys.readouterr().out == (
         "BREAKING   required-field-added fx.Send.owner (request): - -> str (required)\n"
         "    breaks backward: old messages lack the field; the new reader requires it\n"
-        f"burrow contracts breaking: HEAD:contracts/burrow.lock.json -> {lock}: 1 breaking, 0 allowed, 0 compatible\n"
+        f"burrow contracts breaking: HEAD:contracts/burrow.lock.json -> {lock}: "
+        "1 breaking, 0 changing meaning, 0 hygiene, 0 allowed, 0 warnings, 0 compatible\n"
         "A break ships as a new contract name (cleanup.delete_file.v2) served next to the old one; "
         "a deliberate, reviewed break goes in [[tool.burrow.breaking.allow]] with its rule, path and reason.\n"
     )
@@ -87,6 +89,20 @@ def test_json_output_lists_each_change_with_its_verdict(repo: Path, capsys: pyte
             "new": "str (required)",
             "breaks": ["backward"],
             "why": "old messages lack the field; the new reader requires it",
+            "meaning": [],
+            "possible": [],
+            "witnesses": [
+                {
+                    "direction": "backward",
+                    "codec": "json",
+                    "message": '{"path":""}',
+                    "sent": '{"path":""}',
+                    "error": "Object missing required field `owner`",
+                    "read": "",
+                    "field": "",
+                }
+            ],
+            "category": "breaking",
             "status": "breaking",
             "required": ["backward", "forward"],
             "reason": "",

@@ -97,8 +97,8 @@ def render_text(report: Report, *, explain: bool = False) -> str:
         label: sum(f.status == "breaking" and f.change.category == category for f in report.findings)
         for category, label in _LABELS.items()
     }
-    for status in ("allowed", "warning", "compatible"):
-        counts[status] = sum(f.status == status for f in report.findings)
+    for status, label in (("allowed", "allowed"), ("warning", "warnings"), ("compatible", "compatible")):
+        counts[label] = sum(f.status == status for f in report.findings)
     summary = ", ".join(f"{n} {label}" for label, n in counts.items())
     lines.append(f"burrow contracts breaking: {report.old} -> {report.new}: {summary}")
     if report.breaking:
