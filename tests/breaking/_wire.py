@@ -78,6 +78,11 @@ class Side:
         value = msgspec.json.decode(bodies["json"], type=self.types[c.request])
         return Message("request", "fx", c.name, c.routing_key, c.queue, c.kind, bodies, value)
 
+    def decode_request(self, contract: str, message: str, codec: str) -> Any:
+        """A request this side wrote, from a report's witness (JSON text or MessagePack hex)."""
+        body = message.encode() if codec == "json" else bytes.fromhex(message)
+        return CODECS[codec][1](body, type=self.types[self.contract(contract).request])
+
     def result(self, contract: str, value: Any, service: str = "fx") -> Message:
         return self._message("result", self.contract(contract, service), service, value)
 
