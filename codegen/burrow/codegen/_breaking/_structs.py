@@ -125,7 +125,7 @@ def _field(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldDef, 
         _default_added(w, new, o, n, path)
     elif n.required and not o.required:
         _default_removed(w, old, o, n, path)
-    elif not o.required and (o.default, o.default_factory) != (n.default, n.default_factory):
+    elif not o.required and (o.default, o.default_factory, o.unset) != (n.default, n.default_factory, n.unset):
         _default_changed(w, old, new, o, n, path)
     compare_types(w, o.type, n.type, path)
 
@@ -144,26 +144,34 @@ def _wire_name(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldD
     w.emit("wire-name-changed", path, o.wire_name, n.wire_name, refused, why, meaning=quiet)
 
 
+def omits(struct: StructDef, field: FieldDef) -> bool:
+    """True when a writer of ``struct`` may leave ``field`` out: ``omit_defaults`` with a default, or ``UNSET``.
+
+    msgspec writes every position of an ``array_like`` Struct, ``omit_defaults`` or not.
+    """
+    return field.unset or (struct.omit_defaults and not struct.array_like and not field.required)
+
+
 def _default_added(w: Walker, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
-    # Only an omit_defaults writer leaves a default value out; any other msgspec writer sends every field.
-    if new.omit_defaults:
-        why = "new writers (omit_defaults) leave the default value out; old readers require the field"
+    # Only an omit_defaults writer (or an UNSET value) leaves a field out; other msgspec writers send every field.
+    if omits(new, n):
+        why = "new writers leave the field out (omit_defaults or UNSET); old readers require it"
     else:
         why = "new writers still send the field (no omit_defaults), so old readers find it"
-    w.emit("default-added", path, show_default(o), show_default(n), directions(forward=new.omit_defaults), why)
+    w.emit("default-added", path, show_default(o), show_default(n), directions(forward=omits(new, n)), why)
 
 
 def _default_removed(w: Walker, old: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
-    if old.omit_defaults:
-        why = "old writers (omit_defaults) left the default value out; the new reader requires the field"
+    if omits(old, o):
+        why = "old writers left the field out (omit_defaults or UNSET); the new reader requires it"
     else:
         why = "old writers always sent the field (no omit_defaults), so the new reader finds it"
-    w.emit("default-removed", path, show_default(o), show_default(n), directions(backward=old.omit_defaults), why)
+    w.emit("default-removed", path, show_default(o), show_default(n), directions(backward=omits(old, o)), why)
 
 
 def _default_changed(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
     # A writer that leaves its default out lets the reader fill in the reader's own default.
-    quiet: tuple[Direction, ...] = directions(backward=old.omit_defaults, forward=new.omit_defaults)
+    quiet: tuple[Direction, ...] = directions(backward=omits(old, o), forward=omits(new, n))
     if quiet:
         why = "an omit_defaults writer leaves its default out and the reader fills in another value"
     else:

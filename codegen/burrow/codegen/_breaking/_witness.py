@@ -90,7 +90,7 @@ def _search(change: Change, direction: Direction, writer: _Version, reader: _Ver
     """A witness, or why none was found."""
     scope = change.scope
     if change.rule == "reserved-name-reused":
-        return "the messages that carry a reserved name come from a version before the old lock, which it does not describe"
+        return "the messages that carry a reserved name come from a version before the old lock"
     if scope is None:
         return "no message type to search"
     if writer.types is None or reader.types is None:
