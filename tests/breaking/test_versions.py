@@ -20,7 +20,7 @@ from tests.breaking._probe import messages
 from tests.breaking._versions import Version, versions
 from tests.breaking._wire import CODECS, Message, Side, Unreadable, same_meaning
 
-PAIRS = int(os.environ.get("BURROW_VERSION_PAIRS", "40"))
+PAIRS = int(os.environ.get("BURROW_VERSION_PAIRS", "60"))
 SAMPLES = 40
 
 

@@ -26,7 +26,7 @@ from burrow.codegen._errors import CodegenError
 from burrow.codegen._ir import ContractDef, Lock, RefType, StructDef, TypeExpr
 from burrow.codegen._rebuild import rebuild_type, rebuild_types
 
-__all__ = ["EXAMPLES", "prove"]
+__all__ = ["EXAMPLES", "prove", "rendered"]
 
 EXAMPLES = 200
 """Values tried per direction before a direction is called possible."""
@@ -150,7 +150,7 @@ class _Reading:
                     refused, misread = refused or alone, misread or misread_alone
                 continue
             if misread is None and not self._same(value, read):
-                misread = self._make(codec, body, value, read=_json(read))
+                misread = self._make(codec, body, value, read=rendered(read))
         return refused, misread
 
     def _alone(self, codec: str, value: Any) -> tuple[Witness | None, Witness | None]:
@@ -162,7 +162,7 @@ class _Reading:
             return self._make(codec, body, value, error=str(exc), field=self.read_field or ""), None
         if same_meaning(value, read):
             return None, None
-        return None, self._make(codec, body, value, read=_json(read), field=self.read_field or "")
+        return None, self._make(codec, body, value, read=rendered(read), field=self.read_field or "")
 
     def _concerns(self, error: str) -> bool:
         if not self.names:
@@ -185,7 +185,7 @@ class _Reading:
         self, codec: str, body: bytes, value: Any, *, error: str = "", read: str = "", field: str = ""
     ) -> Witness:
         message = body.decode() if codec == "json" else body.hex()
-        sent = _json(value)
+        sent = rendered(value)
         return Witness(
             direction=self.direction, codec=codec, message=message, sent=sent, error=error, read=read, field=field
         )
@@ -326,8 +326,19 @@ def _plain(direction: Direction, value: Any, error: str) -> Witness:
     return Witness(direction=direction, codec="json", message=body.decode(), sent=body.decode(), error=error)
 
 
-def _json(value: Any) -> str:
+def rendered(value: Any) -> str:
+    """A value as JSON text with every Struct field (by wire name), defaults and ``UNSET`` included."""
     try:
-        return msgspec.json.encode(value).decode()
+        return msgspec.json.encode(_plain_data(value)).decode()
     except (TypeError, msgspec.EncodeError):
         return repr(value)
+
+
+def _plain_data(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):
+        return {f.encode_name: _plain_data(getattr(value, f.name)) for f in msgspec.structs.fields(value)}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain_data(item) for key, item in value.items()}
+    return "UNSET" if value is msgspec.UNSET else value
