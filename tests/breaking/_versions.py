@@ -27,7 +27,7 @@ _M = msgspec.Meta
 
 def _enum(*values: str) -> Any:
     # Named by size: types compare by structure, and one version may use both.
-    return enum.Enum(f"Color{len(values)}", [(v.upper(), v) for v in values])  # type: ignore[misc]
+    return enum.Enum(f"Color{len(values)}", [(v.upper(), v) for v in values])
 
 
 # name -> (type factory, defaults): a factory so that each version builds its own enum class.
