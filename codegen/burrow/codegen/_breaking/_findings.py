@@ -1,8 +1,11 @@
-"""What the checker reports: one ``Change`` per difference, with the directions it breaks.
+"""What the checker reports: one ``Change`` per difference, with the directions it affects.
 
-**backward**: a new reader cannot read old messages (messages already queued or
-delayed, or sent by old clients). **forward**: an old reader cannot read new
-messages (an old worker or an old client still running during a deploy).
+**backward**: a new reader reads old messages (messages already queued or delayed,
+or sent by old clients). **forward**: an old reader reads new messages (an old
+worker or an old client still running during a deploy). In a direction, a reader
+may refuse some message (``breaks``) or read it with another meaning (``meaning``);
+a change that affects no message today may still be a ``hygiene`` finding. Each
+demonstrated direction carries a ``Witness``.
 """
 
 from __future__ import annotations
