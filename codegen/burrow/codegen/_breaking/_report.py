@@ -147,6 +147,8 @@ def _explain(witness: Witness) -> str:
     lines = [f"    {witness.direction} witness, {writer} writer sends ({witness.codec or 'json'}): {shown}"]
     if witness.error:
         lines.append(f"        {reader} reader refuses it: {witness.error}")
+        if witness.hidden:
+            lines.append(f"        and, once that is fixed, for this change: {witness.hidden}")
     else:
         lines.append(f"        {reader} reader reads {witness.read} (sent {witness.sent})")
     return "\n".join(lines)

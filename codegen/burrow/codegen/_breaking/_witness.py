@@ -23,7 +23,7 @@ import msgspec
 from burrow.codegen._breaking._findings import Change, Direction, Witness
 from burrow.codegen._breaking._meaning import same_meaning
 from burrow.codegen._errors import CodegenError
-from burrow.codegen._ir import ContractDef, Lock, RefType, StructDef, TypeExpr
+from burrow.codegen._ir import ContractDef, FieldDef, Lock, RefType, ScalarType, StructDef, TypeExpr
 from burrow.codegen._rebuild import rebuild_type, rebuild_types
 
 __all__ = ["EXAMPLES", "prove", "rendered"]
@@ -112,6 +112,7 @@ def _search(change: Change, direction: Direction, writer: _Version, reader: _Ver
         read_field,
         _names(writer.lock, write_expr, write_field) | _names(reader.lock, read_expr, read_field),
         _field_type(reader, read_expr, read_field) if write_field is not None else None,
+        _lenient(reader, read_expr, read_field, _wire_names(writer.lock, write_expr, write_field)),
     )
     return _generate(writer, write_expr, reading, examples, want_error=direction in change.breaks) or (
         f"no {_what(change, direction)} found in {examples} generated values"
@@ -132,6 +133,7 @@ class _Reading:
     read_field: str | None
     names: set[str]
     field_type: Any = None
+    lenient_type: Any = None
 
     def witness(self, value: Any) -> tuple[Witness | None, Witness | None]:
         """(refusal, misreading) witnesses for one value, in any codec."""
@@ -143,6 +145,10 @@ class _Reading:
             except msgspec.ValidationError as exc:
                 if self._concerns(str(exc)):
                     refused = refused or self._make(codec, body, value, error=str(exc))
+                    continue
+                hidden = self._hidden(decode, body)
+                if hidden:
+                    refused = refused or self._make(codec, body, value, error=str(exc), hidden=hidden)
                 elif self.field_type is not None:
                     # msgspec reports the first error only: another field's may hide this one's,
                     # so the field's own value is read alone.
@@ -152,6 +158,16 @@ class _Reading:
             if misread is None and not self._same(value, read):
                 misread = self._make(codec, body, value, read=rendered(read))
         return refused, misread
+
+    def _hidden(self, decode: Callable[..., Any], body: bytes) -> str:
+        """The change's own error behind another field's: read by a reader lenient about every other field."""
+        if self.lenient_type is None:
+            return ""
+        try:
+            decode(body, type=self.lenient_type)
+        except msgspec.ValidationError as exc:
+            return str(exc) if self._concerns(str(exc)) else ""
+        return ""
 
     def _alone(self, codec: str, value: Any) -> tuple[Witness | None, Witness | None]:
         encode, decode = _CODECS[codec]
@@ -182,12 +198,26 @@ class _Reading:
         return same_meaning(getattr(written, self.write_field), getattr(read, self.read_field))
 
     def _make(
-        self, codec: str, body: bytes, value: Any, *, error: str = "", read: str = "", field: str = ""
+        self,
+        codec: str,
+        body: bytes,
+        value: Any,
+        *,
+        error: str = "",
+        read: str = "",
+        field: str = "",
+        hidden: str = "",
     ) -> Witness:
         message = body.decode() if codec == "json" else body.hex()
-        sent = rendered(value)
         return Witness(
-            direction=self.direction, codec=codec, message=message, sent=sent, error=error, read=read, field=field
+            direction=self.direction,
+            codec=codec,
+            message=message,
+            sent=rendered(value),
+            error=error,
+            hidden=hidden,
+            read=read,
+            field=field,
         )
 
 
@@ -235,6 +265,42 @@ def _field_type(reader: _Version, expr: TypeExpr, field: str | None) -> Any:
     assert isinstance(definition, StructDef)
     found = next((f for f in definition.fields if f.name == field), None)
     return None if found is None else rebuild_type(reader.lock, found.type, reader.types)
+
+
+def _wire_names(lock: Lock, expr: TypeExpr, field: str | None) -> list[str]:
+    """The wire names a writer's Struct sends, but the one of the change's own ``field``."""
+    definition = lock.types.get(expr.name) if isinstance(expr, RefType) else None
+    if not isinstance(definition, StructDef) or definition.array_like:
+        return []
+    return [f.wire_name for f in definition.fields if f.name != field]
+
+
+def _lenient(reader: _Version, expr: TypeExpr, field: str | None, written: list[str]) -> Any:
+    """The reader's Struct with every field but ``field`` optional and of any type (None for a whole-type change).
+
+    It also declares the writer's other keys, so that it refuses exactly what the real
+    reader refuses because of ``field``, its options (``forbid_unknown_fields``,
+    ``array_like``, the tag) included.
+    """
+    if not isinstance(expr, RefType) or not isinstance(reader.lock.types.get(expr.name), StructDef):
+        return None
+    definition = reader.lock.types[expr.name]
+    assert isinstance(definition, StructDef)
+    anything = ScalarType(name="any")
+    fields = [
+        f if f.name == field else FieldDef(name=f.name, wire_name=f.wire_name, type=anything, required=False)
+        for f in definition.fields
+    ]
+    known = {f.wire_name for f in fields} | {f.name for f in fields}
+    fields += [
+        FieldDef(name=f"_written_{i}", wire_name=wire, type=anything, required=False)
+        for i, wire in enumerate(written)
+        if wire not in known
+    ]
+    lenient = msgspec.structs.replace(definition, fields=fields)
+    lock = msgspec.structs.replace(reader.lock, types={**reader.lock.types, expr.name: lenient})
+    built = {name: kind for name, kind in (reader.types or {}).items() if name != expr.name}
+    return rebuild_type(lock, expr, built)
 
 
 def _names(lock: Lock, expr: TypeExpr, field: str | None) -> set[str]:
