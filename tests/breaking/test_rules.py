@@ -83,3 +83,16 @@ def test_directions_not_claimed_really_hold(name: str) -> None:
         assert_reads_everything(sides.old, sides.new)
     if "forward" not in case.claimed:
         assert_reads_everything(sides.new, sides.old)
+
+
+def test_without_hypothesis_every_direction_is_possible_and_still_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from burrow.codegen._breaking import BreakingConfig, judge
+
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # as if it were not installed
+    locks = CASES["fields:required-field-added"].locks()
+    (change,) = prove(locks["old"], locks["new"], compare_locks(locks["old"], locks["new"]))
+    assert (change.breaks, change.possible) == (("backward",), ("backward",))
+    assert change.witnesses[0].error == "no witness searched: install hypothesis to find one"
+    assert judge([change], BreakingConfig(), old="old", new="new").breaking
