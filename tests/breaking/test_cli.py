@@ -100,7 +100,7 @@ def test_json_output_lists_each_change_with_its_verdict(repo: Path, capsys: pyte
                     "message": '{"path":""}',
                     "sent": '{"path":""}',
                     "error": "Object missing required field `owner`",
-                    "hidden": "",
+                    "first": "",
                     "read": "",
                     "field": "",
                 }

@@ -47,8 +47,9 @@ class Witness(msgspec.Struct, frozen=True, kw_only=True):
         message: the body as the writer sends it (JSON text, or MessagePack as hex).
         sent: the value the writer meant, as JSON text.
         error: the reader's error when it refuses the message ("" when it reads it).
-        hidden: when ``error`` is about another field, the error this change causes, which
-            msgspec reports once the other is fixed (msgspec reports one error per message).
+        first: an error about another field that the reader raises before this change's
+            (msgspec reports one error per message); ``error`` or ``read`` then say what
+            this change does once that other field reads.
         read: what the reader reads instead, as JSON text, for a change of meaning ("" otherwise).
         field: when set, the message is the value of this field of the reader's Struct alone
             (msgspec reports one error per message, and another field's error came first).
@@ -59,7 +60,7 @@ class Witness(msgspec.Struct, frozen=True, kw_only=True):
     message: str
     sent: str
     error: str = ""
-    hidden: str = ""
+    first: str = ""
     read: str = ""
     field: str = ""
 

@@ -147,8 +147,10 @@ def _explain(witness: Witness) -> str:
     lines = [f"    {witness.direction} witness, {writer} writer sends ({witness.codec or 'json'}): {shown}"]
     if witness.error:
         lines.append(f"        {reader} reader refuses it: {witness.error}")
-        if witness.hidden:
-            lines.append(f"        and, once that is fixed, for this change: {witness.hidden}")
+        if witness.first:
+            lines.append(f"        (msgspec reports another field's error first: {witness.first})")
     else:
         lines.append(f"        {reader} reader reads {witness.read} (sent {witness.sent})")
+        if witness.first:
+            lines.append(f"        (once another field's error is fixed: {witness.first})")
     return "\n".join(lines)

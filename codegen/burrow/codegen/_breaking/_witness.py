@@ -146,9 +146,12 @@ class _Reading:
                 if self._concerns(str(exc)):
                     refused = refused or self._make(codec, body, value, error=str(exc))
                     continue
-                hidden = self._hidden(decode, body)
-                if hidden:
-                    refused = refused or self._make(codec, body, value, error=str(exc), hidden=hidden)
+                own, lenient_read = self._behind(decode, body)
+                if own:
+                    refused = refused or self._make(codec, body, value, error=own, first=str(exc))
+                elif lenient_read is not None and not self._same(value, lenient_read):
+                    # A change of meaning behind another field's refusal.
+                    misread = misread or self._make(codec, body, value, read=rendered(lenient_read), first=str(exc))
                 elif self.field_type is not None:
                     # msgspec reports the first error only: another field's may hide this one's,
                     # so the field's own value is read alone.
@@ -159,15 +162,15 @@ class _Reading:
                 misread = self._make(codec, body, value, read=rendered(read))
         return refused, misread
 
-    def _hidden(self, decode: Callable[..., Any], body: bytes) -> str:
-        """The change's own error behind another field's: read by a reader lenient about every other field."""
-        if self.lenient_type is None:
-            return ""
+    def _behind(self, decode: Callable[..., Any], body: bytes) -> tuple[str, Any]:
+        """The change's own error behind another field's, or what the change's field reads,
+        from a reader lenient about every other field."""
+        if self.lenient_type is None or (self.write_field is None and self.read_field is None):
+            return "", None
         try:
-            decode(body, type=self.lenient_type)
+            return "", decode(body, type=self.lenient_type)
         except msgspec.ValidationError as exc:
-            return str(exc) if self._concerns(str(exc)) else ""
-        return ""
+            return (str(exc) if self._concerns(str(exc)) else ""), None
 
     def _alone(self, codec: str, value: Any) -> tuple[Witness | None, Witness | None]:
         encode, decode = _CODECS[codec]
@@ -206,7 +209,7 @@ class _Reading:
         error: str = "",
         read: str = "",
         field: str = "",
-        hidden: str = "",
+        first: str = "",
     ) -> Witness:
         message = body.decode() if codec == "json" else body.hex()
         return Witness(
@@ -215,7 +218,7 @@ class _Reading:
             message=message,
             sent=rendered(value),
             error=error,
-            hidden=hidden,
+            first=first,
             read=read,
             field=field,
         )
@@ -291,7 +294,7 @@ def _lenient(reader: _Version, expr: TypeExpr, field: str | None, written: list[
         f if f.name == field else FieldDef(name=f.name, wire_name=f.wire_name, type=anything, required=False)
         for f in definition.fields
     ]
-    known = {f.wire_name for f in fields} | {f.name for f in fields}
+    known = {f.wire_name for f in fields}
     fields += [
         FieldDef(name=f"_written_{i}", wire_name=wire, type=anything, required=False)
         for i, wire in enumerate(written)
