@@ -13,9 +13,10 @@ from burrow.sdk import Call, Service, Task
 
 from tests.breaking._wire import Message, Side
 
-__all__ = ["Case", "Probe", "Sides", "call", "lock_of", "task", "task_struct"]
+__all__ = ["Case", "Probe", "Sides", "call", "full", "lock_of", "task", "task_struct"]
 
-Expected = tuple[str, str, tuple[str, ...]]
+Expected = tuple[str, str, tuple[str, ...]] | tuple[str, str, tuple[str, ...], tuple[str, ...], str]
+"""(rule, path, breaks) for a break or a compatible change, or (rule, path, breaks, meaning, category)."""
 
 
 class Sides:
@@ -43,13 +44,15 @@ class Case:
     witness is required for each direction the expected findings claim.
     """
 
-    old: Callable[[], Service]
-    new: Callable[[], Service]
+    old: Callable[[], Service | list[Service]]
+    new: Callable[[], Service | list[Service]]
     expected: Sequence[Expected]
     backward: Callable[[Sides], Probe] | None = None
     forward: Callable[[Sides], Probe] | None = None
     extra: dict[str, Callable[[], Service]] = dataclasses.field(default_factory=dict)
     edit_new: Callable[[Lock], Lock] | None = None
+    possible: tuple[str, ...] = ()
+    """Directions the checker can claim but not demonstrate from the two locks alone."""
 
     def locks(self) -> dict[str, Lock]:
         locks = {"old": lock_of(self.old()), "new": lock_of(self.new())}
@@ -62,13 +65,31 @@ class Case:
         return Sides({name: Side(lock, name) for name, lock in self.locks().items()})
 
     @property
+    def verdicts(self) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], str]]:
+        """Every expected change as (rule, path, breaks, meaning, category)."""
+        return [full(expected) for expected in self.expected]
+
+    @property
+    def refused(self) -> set[str]:
+        """The directions in which some message is refused."""
+        return {direction for _, _, breaks, _, _ in self.verdicts for direction in breaks}
+
+    @property
     def claimed(self) -> set[str]:
-        return {direction for _, _, breaks in self.expected for direction in breaks}
+        """The directions in which some message is refused or read with another meaning."""
+        return {d for _, _, breaks, meaning, _ in self.verdicts for d in (*breaks, *meaning)}
 
 
-def lock_of(service: Service) -> Lock:
-    """The lock of one service, through the real codegen IR (and back through its JSON, as a lock file would)."""
-    lock = build_lock([service], source="tests.breaking.fixtures")
+def full(expected: Expected) -> tuple[str, str, tuple[str, ...], tuple[str, ...], str]:
+    if len(expected) == 5:
+        return expected
+    rule, path, breaks = expected[0], expected[1], expected[2]
+    return (rule, path, breaks, (), "breaking" if breaks else "compatible")
+
+
+def lock_of(service: Service | list[Service]) -> Lock:
+    """The lock of services, through the real codegen IR (and back through its JSON, as a lock file would)."""
+    lock = build_lock(service if isinstance(service, list) else [service], source="tests.breaking.fixtures")
     return msgspec.json.decode(msgspec.json.encode(lock), type=Lock)
 
 

@@ -10,7 +10,7 @@ from tests.breaking._case import Probe
 from tests.breaking._strategies import values
 from tests.breaking._wire import CODECS, Message, Side, Unreadable, same_meaning
 
-__all__ = ["assert_reads_everything", "breaks", "probe"]
+__all__ = ["assert_reads_everything", "breaks", "messages", "probe", "refuses"]
 
 
 def probe(witness: Probe, reader: Side) -> tuple[Message, Side]:
@@ -30,14 +30,25 @@ def breaks(message: Message, reader: Side) -> bool:
     return False
 
 
+def refuses(message: Message, reader: Side) -> bool:
+    """True when the reader refuses the message in some codec."""
+    for codec in CODECS:
+        try:
+            reader.read(message, codec)
+        except Unreadable:
+            return True
+    return False
+
+
 def assert_reads_everything(writer: Side, reader: Side, *, examples: int = 60) -> None:
     """Generated requests, results and declared errors of every contract both sides share
     are read with the same meaning, in both codecs."""
-    for message in _messages(writer, reader, examples):
+    for message in messages(writer, reader, examples):
         assert not breaks(message, reader), f"{reader.label} misreads {message.value!r} from {writer.label}"
 
 
-def _messages(writer: Side, reader: Side, examples: int) -> list[Message]:
+def messages(writer: Side, reader: Side, examples: int) -> list[Message]:
+    """Generated requests, results and declared errors of every contract both sides share."""
     strategies: list[st.SearchStrategy[Message]] = []
     for service in writer.lock.services:
         for contract in service.contracts:

@@ -11,13 +11,12 @@ codecs (JSON and MessagePack), since a service may use either.
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import enum
 from collections.abc import Callable
 from typing import Any, Literal
 
 import msgspec
 from burrow.codegen import ContractDef, Lock, rebuild_type, rebuild_types
+from burrow.codegen._breaking._meaning import same_meaning
 
 __all__ = ["CODECS", "Message", "Side", "Unreadable", "same_meaning"]
 
@@ -78,6 +77,11 @@ class Side:
         value = msgspec.json.decode(bodies["json"], type=self.types[c.request])
         return Message("request", "fx", c.name, c.routing_key, c.queue, c.kind, bodies, value)
 
+    def decode_request(self, contract: str, message: str, codec: str) -> Any:
+        """A request this side wrote, from a report's witness (JSON text or MessagePack hex)."""
+        body = message.encode() if codec == "json" else bytes.fromhex(message)
+        return CODECS[codec][1](body, type=self.types[self.contract(contract).request])
+
     def result(self, contract: str, value: Any, service: str = "fx") -> Message:
         return self._message("result", self.contract(contract, service), service, value)
 
@@ -132,47 +136,3 @@ def _decode(decode: Callable[..., Any], body: bytes, kind: Any) -> Any:
         return decode(body, type=kind)
     except msgspec.ValidationError as exc:
         raise Unreadable(str(exc)) from exc
-
-
-def same_meaning(written: Any, read: Any) -> bool:
-    """True when the reader sees what the writer wrote, in every field both declare.
-
-    Fields are matched by Python name: in the fixtures the same name means the
-    same field, so a field whose wire name changed is compared with itself.
-    """
-    return _same(_view(written), _view(read))
-
-
-class _Set(tuple[Any, ...]):
-    """A set's items, sorted: a list read as a set keeps its items only if they were unique."""
-
-
-def _view(value: Any) -> Any:
-    if isinstance(value, msgspec.Struct):
-        fields = msgspec.structs.fields(type(value))
-        return {f.name: _view(getattr(value, f.name)) for f in fields}
-    if isinstance(value, set | frozenset):
-        return _Set(sorted((_view(item) for item in value), key=repr))
-    if isinstance(value, list | tuple):
-        return [_view(item) for item in value]
-    if isinstance(value, dict):
-        return {_view(k): _view(v) for k, v in value.items()}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC)  # MessagePack keeps the instant, not the offset
-    return msgspec.to_builtins(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, _Set) or isinstance(b, _Set):
-        return isinstance(a, list | tuple) and isinstance(b, list | tuple) and _multiset(a) == _multiset(b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return all(_same(a[key], b[key]) for key in a.keys() & b.keys())
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return (type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float) and a == b)
-
-
-def _multiset(items: Any) -> list[str]:
-    return sorted(repr(item) for item in items)

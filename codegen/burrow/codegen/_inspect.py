@@ -158,6 +158,11 @@ class _Collector:
     def _struct(self, t: mi.StructType) -> StructDef:
         cls = t.cls
         config = cls.__struct_config__
+        if t.array_like and any(_unset(f) for f in t.fields):
+            # msgspec cannot write UNSET at a position of an array.
+            raise CodegenError(
+                f"{cls.__name__}: an array_like Struct cannot have UNSET fields (msgspec cannot encode them)"
+            )
         return StructDef(
             name=cls.__name__,
             module=cls.__module__,
@@ -190,8 +195,15 @@ class _Collector:
                 required=False,
                 default_factory=factory,  # type: ignore[arg-type]
             )
+        if _unset(f):
+            return FieldDef(name=f.name, wire_name=f.encode_name, type=expr, required=False, unset=True)
         default = msgspec.to_builtins(f.default)
         return FieldDef(name=f.name, wire_name=f.encode_name, type=expr, required=False, default=default)
+
+
+def _unset(f: mi.Field) -> bool:
+    """``T | UnsetType = UNSET``: msgspec.inspect strips UnsetType and reports the UNSET default as none."""
+    return not f.required and f.default is msgspec.NODEFAULT and f.default_factory is msgspec.NODEFAULT
 
 
 def _reserved(cls: type, t: mi.StructType) -> list[str]:

@@ -125,7 +125,9 @@ class FieldDef(_Node):
     """One Struct field in declaration order.
 
     A field is required, or has ``default`` (JSON data, converted to the field's
-    type when rebuilt), or has ``default_factory`` (an empty container).
+    type when rebuilt), or has ``default_factory`` (an empty container), or is
+    ``unset`` (declared ``T | UnsetType = UNSET``: ``type`` is ``T``, and a writer
+    leaves the field out while it holds ``UNSET``).
     """
 
     name: str
@@ -134,6 +136,7 @@ class FieldDef(_Node):
     required: bool
     default: Any = None
     default_factory: DefaultFactory | None = None
+    unset: bool = False
 
 
 class StructDef(_Node, tag="struct", tag_field="kind"):

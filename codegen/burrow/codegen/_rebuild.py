@@ -97,6 +97,8 @@ class _Builder:
             annotation = self.expr(field.type, path)
             if field.required:
                 fields.append((field.name, annotation))
+            elif field.unset:
+                fields.append((field.name, Union[annotation, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
             elif field.default_factory is not None:
                 fields.append(
                     (field.name, annotation, msgspec.field(default_factory=_FACTORIES[field.default_factory]))

@@ -147,7 +147,12 @@ def _field(field: FieldDef, writer: TypeWriter) -> str:
     annotation = writer.annotation(field.type)
     if field.required:
         return f"    {field.name}: {annotation}\n"
-    line = f"    {field.name}: {annotation} = {writer.default(field)}\n"
+    if field.unset:
+        writer.imports.module("msgspec")
+        annotation, default = f"{annotation} | msgspec.UnsetType", "msgspec.UNSET"
+    else:
+        default = writer.default(field)
+    line = f"    {field.name}: {annotation} = {default}\n"
     if len(line) - 1 > LINE_LENGTH:  # the formatter's layout for a long annotation with a default
-        line = f"    {field.name}: (\n        {annotation}\n    ) = {writer.default(field)}\n"
+        line = f"    {field.name}: (\n        {annotation}\n    ) = {default}\n"
     return line

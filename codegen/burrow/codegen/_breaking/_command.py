@@ -1,7 +1,7 @@
 """``burrow contracts breaking --against <old lock | git ref>``.
 
-Exit status: 0 when nothing breaks what the policy requires, 1 on a break,
-2 when a lock or the configuration cannot be read.
+Exit status: 0 when nothing fails the policy, 1 on a break, a change of meaning
+or a hygiene finding the policy fails on, 2 when a lock or the configuration cannot be read.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from pathlib import Path
 from burrow.codegen._breaking._contracts import compare_locks
 from burrow.codegen._breaking._policy import load_breaking_config
 from burrow.codegen._breaking._report import judge, render_json, render_text
+from burrow.codegen._breaking._witness import prove
 from burrow.codegen._config import load_config
 from burrow.codegen._errors import CodegenError
-from burrow.codegen._lock import decode_lock, read_lock
+from burrow.codegen._generate import find_services
+from burrow.codegen._inspect import build_lock
+from burrow.codegen._lock import decode_lock, encode_lock, read_lock
 from burrow.codegen._verify_command import add_verify_action
 
 __all__ = ["add_contracts_command"]
@@ -44,34 +47,37 @@ def add_contracts_command(commands: argparse._SubParsersAction[argparse.Argument
     )
     breaking.add_argument("--format", choices=("text", "json"), default="text")
     breaking.add_argument("--missing-ok", action="store_true", help="exit 0 when the ref or its lock does not exist")
+    breaking.add_argument(
+        "--explain", action="store_true", help="print each change's witness: the message and what the reader does"
+    )
     breaking.set_defaults(run=_run)
     add_verify_action(actions)
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Other failures (CodegenError) reach the command line's handler: one line, exit 2.
     try:
         return _check(args)
     except MissingBaseError as exc:
         if not args.missing_ok:
-            print(f"burrow contracts breaking: {exc}", file=sys.stderr)
-            return 2
+            raise
         print(f"burrow contracts breaking: nothing to compare against, skipped ({exc})", file=sys.stderr)
         return 0
-    except CodegenError as exc:
-        print(f"burrow contracts breaking: {exc}", file=sys.stderr)
-        return 2
 
 
 def _check(args: argparse.Namespace) -> int:
     lock_path = Path(args.lock) if args.lock else _configured_lock(args.config)
+    if not args.lock:
+        _refuse_a_stale_lock(args.config, lock_path)
     new, _ = read_lock(lock_path)
     old_data, old_name = read_against(args.against, lock_path)
     old = decode_lock(old_data, origin=old_name)
-    report = judge(compare_locks(old, new), load_breaking_config(args.config), old=old_name, new=str(lock_path))
+    config = load_breaking_config(args.config)
+    report = judge(prove(old, new, compare_locks(old, new)), config, old=old_name, new=str(lock_path))
     if args.format == "json":
         sys.stdout.buffer.write(render_json(report))
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(render_text(report, explain=args.explain))
     return 1 if report.breaking else 0
 
 
@@ -80,6 +86,21 @@ def _configured_lock(pyproject: Path | None) -> Path:
     if config.lock is None:
         raise CodegenError("no lock to check: set lock in [tool.burrow.codegen] or pass --lock")
     return config.path(config.lock)
+
+
+def _refuse_a_stale_lock(pyproject: Path | None, lock_path: Path) -> None:
+    # The check compares lock files: after a contract edit without `burrow codegen`
+    # it would compare the old lock with itself and report nothing.
+    config = load_config(pyproject)
+    if not config.contracts:
+        return
+    source = ", ".join(config.contracts)  # as `burrow codegen` names it, so equal locks are equal bytes
+    current = encode_lock(build_lock(find_services(config.contracts, Path(config.root)), source=source))
+    if not lock_path.is_file() or lock_path.read_bytes() != current:
+        raise CodegenError(
+            f"{lock_path} does not match the contracts ({', '.join(config.contracts)}): "
+            "regenerate it with `burrow codegen`, then check"
+        )
 
 
 def read_against(against: str, lock_path: Path) -> tuple[bytes, str]:

@@ -8,7 +8,7 @@ the error Struct (``type``) and the caller picks the declared error by it.
 
 from __future__ import annotations
 
-from burrow.codegen._breaking._findings import BOTH, Change, directions
+from burrow.codegen._breaking._findings import BOTH, Change, Scope, directions
 from burrow.codegen._breaking._structs import compare_structs
 from burrow.codegen._breaking._types import compare_types
 from burrow.codegen._breaking._walker import Walker
@@ -28,7 +28,7 @@ def compare_locks(old: Lock, new: Lock) -> list[Change]:
         if service.name not in {s.name for s in old.services}:
             w.service = service.name
             for contract in service.contracts:
-                _added(w, contract)
+                _added(w, contract, None)
     return w.changes
 
 
@@ -36,6 +36,7 @@ def _service(w: Walker, old: ServiceDef, new: ServiceDef | None) -> None:
     new_contracts = {c.name: c for c in new.contracts} if new else {}
     for contract in old.contracts:
         match = new_contracts.get(contract.name)
+        w.scope = Scope(contract=contract.name)
         if match is None:
             w.role = "request"
             why = "queued and delayed messages for it are no longer served, nor are old clients' sends"
@@ -45,12 +46,27 @@ def _service(w: Walker, old: ServiceDef, new: ServiceDef | None) -> None:
     old_names = {c.name for c in old.contracts}
     for contract in new.contracts if new else []:
         if contract.name not in old_names:
-            _added(w, contract)
+            _added(w, contract, old)
 
 
-def _added(w: Walker, contract: ContractDef) -> None:
+def _added(w: Walker, contract: ContractDef, old: ServiceDef | None) -> None:
+    """A new contract breaks forward when its queue is one that old workers consume.
+
+    Clients declare a binding for every contract of their service, so a new
+    client routes the new contract into that queue, and an old worker that
+    takes it from there does not serve it: it dead-letters it (``unknown-contract``).
+    """
     w.role = "request"
-    w.emit("contract-added", _path(w, contract), "-", contract.kind, (), "a new contract breaks no existing message")
+    w.scope = Scope(contract=contract.name)
+    shared = old is not None and any(c.queue == contract.queue for c in old.contracts)
+    if shared:
+        why = (
+            f"new clients route it into {contract.queue}, which old workers consume: "
+            "they dead-letter it as unknown-contract (deploy the workers first)"
+        )
+    else:
+        why = "no old worker consumes its queue: messages wait there for the new workers"
+    w.emit("contract-added", _path(w, contract), "-", contract.kind, directions(forward=shared), why)
 
 
 def _contract(w: Walker, old: ContractDef, new: ContractDef) -> None:
@@ -74,7 +90,9 @@ def _contract(w: Walker, old: ContractDef, new: ContractDef) -> None:
     compare_structs(w, _struct(w.old, old.request), _struct(w.new, new.request))
     w.role = "reply"
     if old.result is not None and new.result is not None:
+        w.scope = Scope(old=old.result, new=new.result, contract=new.name)
         compare_types(w, old.result, new.result, f"{path}.result")
+    w.scope = Scope(contract=new.name)
     _errors(w, old, new, path)
 
 

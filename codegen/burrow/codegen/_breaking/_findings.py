@@ -1,8 +1,11 @@
-"""What the checker reports: one ``Change`` per difference, with the directions it breaks.
+"""What the checker reports: one ``Change`` per difference, with the directions it affects.
 
-**backward**: a new reader cannot read old messages (messages already queued or
-delayed, or sent by old clients). **forward**: an old reader cannot read new
-messages (an old worker or an old client still running during a deploy).
+**backward**: a new reader reads old messages (messages already queued or delayed,
+or sent by old clients). **forward**: an old reader reads new messages (an old
+worker or an old client still running during a deploy). In a direction, a reader
+may refuse some message (``breaks``) or read it with another meaning (``meaning``);
+a change that affects no message today may still be a ``hygiene`` finding. Each
+demonstrated direction carries a ``Witness``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,66 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+from burrow.codegen._ir import TypeExpr
 
-__all__ = ["BOTH", "RULES", "Change", "Direction", "Role", "directions"]
+__all__ = [
+    "BOTH",
+    "CATEGORIES",
+    "HYGIENE",
+    "RULES",
+    "Category",
+    "Change",
+    "Direction",
+    "Role",
+    "Scope",
+    "Witness",
+    "directions",
+]
 
 Direction = Literal["backward", "forward"]
 Role = Literal["request", "reply"]
+Category = Literal["breaking", "meaning", "hygiene", "compatible"]
 BOTH: tuple[Direction, ...] = ("backward", "forward")
+CATEGORIES: tuple[Category, ...] = ("breaking", "meaning", "hygiene", "compatible")
+HYGIENE = frozenset({"removed-name-not-reserved"})
+"""Rules about what a later version could break, not about any message today."""
+
+
+class Witness(msgspec.Struct, frozen=True, kw_only=True):
+    """A message that proves one direction: what the writer sends and what the reader makes of it.
+
+    Attributes:
+        direction: ``backward`` (an old writer, the new reader) or ``forward``.
+        codec: ``json`` or ``msgpack``: the content type the message travels in.
+        message: the body as the writer sends it (JSON text, or MessagePack as hex).
+        sent: the value the writer meant, as JSON text.
+        error: the reader's error when it refuses the message ("" when it reads it).
+        first: an error about another field that the reader raises before this change's
+            (msgspec reports one error per message); ``error`` or ``read`` then say what
+            this change does once that other field reads.
+        read: what the reader reads instead, as JSON text, for a change of meaning ("" otherwise).
+        field: when set, the message is the value of this field of the reader's Struct alone
+            (msgspec reports one error per message, and another field's error came first).
+    """
+
+    direction: Direction
+    codec: str
+    message: str
+    sent: str
+    error: str = ""
+    first: str = ""
+    read: str = ""
+    field: str = ""
+
+
+class Scope(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a witness for a change is searched: the message type (or contract) on each side."""
+
+    old: TypeExpr | None = None
+    new: TypeExpr | None = None
+    old_field: str | None = None
+    new_field: str | None = None
+    contract: str | None = None
 
 
 class Change(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,8 +85,13 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
         role: ``request`` or ``reply`` (results and declared errors travel in replies).
         old: the old side, rendered (``-`` when absent).
         new: the new side, rendered (``-`` when absent).
-        breaks: the directions this change breaks; empty for a compatible change.
-        why: one sentence on what fails on the wire.
+        breaks: the directions in which the reader refuses some message.
+        meaning: the directions in which the reader reads some message with another meaning
+            (and refuses none of them, or ``breaks`` names the direction too).
+        why: one sentence on what happens on the wire.
+        possible: the directions of ``breaks`` and ``meaning`` no witness demonstrates.
+        witnesses: one message per demonstrated direction.
+        scope: where witnesses are searched (not part of the report).
     """
 
     rule: str
@@ -40,6 +102,26 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
     new: str
     breaks: tuple[Direction, ...]
     why: str
+    meaning: tuple[Direction, ...] = ()
+    possible: tuple[Direction, ...] = ()
+    witnesses: tuple[Witness, ...] = ()
+    scope: Scope | None = None
+
+    @property
+    def category(self) -> Category:
+        """``breaking`` (a reader refuses), ``meaning`` (it reads another value), ``hygiene`` or ``compatible``."""
+        if self.breaks:
+            return "breaking"
+        if self.meaning:
+            return "meaning"
+        return "hygiene" if self.rule in HYGIENE else "compatible"
+
+    @property
+    def affected(self) -> tuple[Direction, ...]:
+        """Every direction this change breaks or changes the meaning of."""
+        return directions(
+            backward="backward" in self.breaks + self.meaning, forward="forward" in self.breaks + self.meaning
+        )
 
 
 def directions(*, backward: bool = False, forward: bool = False) -> tuple[Direction, ...]:
@@ -80,6 +162,7 @@ RULES: dict[str, str] = {
     "type-widened": "the new type accepts more values",
     "type-narrowed": "the new type accepts fewer values",
     "type-equivalent": "another type with the same wire values",
+    "container-changed": "a list or tuple became a set or back",
     "constraint-tightened": "constraints accept fewer values",
     "constraint-loosened": "constraints accept more values",
     "constraint-changed": "constraints accept other values",

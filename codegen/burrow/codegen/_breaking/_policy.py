@@ -3,6 +3,8 @@
 [tool.burrow.breaking]
 requests = "both"                 # default for every service: both, backward, forward or none
 replies = "both"                  # results and declared errors
+meaning = "fail"                  # changes of meaning in those directions: fail or warn
+hygiene = "fail"                  # e.g. a removed name not reserved: fail or warn
 
 [tool.burrow.breaking.services.cleanup]
 replies = "backward"              # e.g. every caller is deployed before the worker
@@ -26,6 +28,7 @@ from burrow.codegen._errors import CodegenError
 __all__ = ["Allow", "BreakingConfig", "load_breaking_config"]
 
 Need = Literal["both", "backward", "forward", "none"]
+Action = Literal["fail", "warn"]
 _NEEDS: dict[Need, tuple[Direction, ...]] = {
     "both": BOTH,
     "backward": ("backward",),
@@ -53,6 +56,8 @@ class Allow(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class BreakingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     requests: Need = "both"
     replies: Need = "both"
+    meaning: Action = "fail"
+    hygiene: Action = "fail"
     services: dict[str, ServicePolicy] = {}
     allow: list[Allow] = []
 

@@ -62,6 +62,8 @@ def show_field(field: FieldDef) -> str:
 def show_default(field: FieldDef) -> str:
     if field.required:
         return "(required)"
+    if field.unset:
+        return "UNSET"
     if field.default_factory is not None:
         return f"{field.default_factory}()"
     return show_value(field.default)

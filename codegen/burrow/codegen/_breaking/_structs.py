@@ -9,10 +9,10 @@ or that option.
 
 from __future__ import annotations
 
-from burrow.codegen._breaking._findings import BOTH, directions
+from burrow.codegen._breaking._findings import BOTH, Direction, Scope, directions
 from burrow.codegen._breaking._show import ABSENT, show_default, show_field
 from burrow.codegen._breaking._walker import Walker
-from burrow.codegen._ir import FieldDef, StructDef
+from burrow.codegen._ir import FieldDef, MetaType, RefType, StructDef, TypeExpr
 
 __all__ = ["compare_structs"]
 
@@ -21,6 +21,15 @@ def compare_structs(w: Walker, old: StructDef, new: StructDef, *, in_union: bool
     """Emit the changes between two Structs (each pair once per service and role)."""
     if not w.first_visit(old.name, new.name):
         return
+    outer = w.scope
+    w.scope = Scope(old=RefType(name=old.name), new=RefType(name=new.name))
+    try:
+        _compare(w, old, new, in_union=in_union)
+    finally:
+        w.scope = outer
+
+
+def _compare(w: Walker, old: StructDef, new: StructDef, *, in_union: bool) -> None:
     path = w.type_path(new)
     if not in_union:
         _standalone_tag(w, old, new, path)
@@ -35,17 +44,38 @@ def compare_structs(w: Walker, old: StructDef, new: StructDef, *, in_union: bool
         )
         return
     if new.forbid_unknown_fields and not old.forbid_unknown_fields:
-        why = "the new type refuses fields it does not know, which old readers ignored"
-        w.emit("forbid-unknown-fields-enabled", path, "False", "True", directions(backward=True), why)
+        _forbid_enabled(w, old, new, path)
     if new.array_like:
         _order(w, old, new, path)
     pairs, removed, added = _pair(old, new)
+    scope = w.scope
+    assert scope is not None
     for old_field, new_field in pairs:
+        w.scope = Scope(old=scope.old, new=scope.new, old_field=old_field.name, new_field=new_field.name)
         _field(w, old, new, old_field, new_field, f"{path}.{_label(new, new_field)}")
     for field in removed:
+        w.scope = Scope(old=scope.old, new=scope.new, old_field=field.name)
         _removed(w, old, new, field, f"{path}.{_label(old, field)}")
     for field in added:
+        w.scope = Scope(old=scope.old, new=scope.new, new_field=field.name)
         _added(w, old, new, field, f"{path}.{_label(new, field)}")
+
+
+def _forbid_enabled(w: Walker, old: StructDef, new: StructDef, path: str) -> None:
+    """Old writers send only the old fields: the new reader refuses them only if it lacks one of them."""
+    if new.array_like:
+        unknown = len(old.fields) > len(new.fields)
+    else:
+        keys = {f.wire_name for f in new.fields} | ({new.tag_field} if new.tag is not None else set())
+        unknown = any(f.wire_name not in keys for f in old.fields) or (
+            old.tag is not None and old.tag_field not in keys
+        )
+    why = (
+        "old messages carry fields the new reader does not know, and it refuses them"
+        if unknown
+        else "old messages carry only fields the new reader knows; from now on every field added is a forward break"
+    )
+    w.emit("forbid-unknown-fields-enabled", path, "False", "True", directions(backward=unknown), why)
 
 
 def _label(struct: StructDef, field: FieldDef) -> str:
@@ -74,27 +104,79 @@ def _order(w: Walker, old: StructDef, new: StructDef, path: str) -> None:
     new_names = [f.name for f in new.fields]
     moved = [f.name for i, f in enumerate(old.fields) if f.name in new_names and new_names.index(f.name) != i]
     if moved:
-        why = "array_like fields are read by position: values land in other fields"
         old_order, new_order = ", ".join(f.name for f in old.fields), ", ".join(new_names)
-        w.emit("fields-reordered", path, old_order, new_order, BOTH, why)
+        # Each position's value is read by the field now at that position: where both
+        # positions hold the same type it decodes, into another field (a change of meaning).
+        same = all(bare(o.type) == bare(n.type) for o, n in zip(old.fields, new.fields, strict=False))
+        if same:
+            why = "array_like fields are read by position: values land in other fields of the same type"
+            w.emit("fields-reordered", path, old_order, new_order, (), why, meaning=BOTH)
+        else:
+            why = "array_like fields are read by position: values land in fields of another type"
+            w.emit("fields-reordered", path, old_order, new_order, BOTH, why)
 
 
 def _field(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
     from burrow.codegen._breaking._types import compare_types  # a field's type is a type again
 
     if not new.array_like and o.wire_name != n.wire_name:
-        why = "each side looks for the value under another key: it is lost or refused"
-        w.emit("wire-name-changed", path, o.wire_name, n.wire_name, BOTH, why)
+        _wire_name(w, old, new, o, n, path)
     if o.required and not n.required:
-        why = "new messages may leave the field out; old readers require it"
-        w.emit("default-added", path, show_default(o), show_default(n), directions(forward=True), why)
+        _default_added(w, new, o, n, path)
     elif n.required and not o.required:
-        why = "old messages may leave the field out; the new reader requires it"
-        w.emit("default-removed", path, show_default(o), show_default(n), directions(backward=True), why)
-    elif not o.required and (o.default, o.default_factory) != (n.default, n.default_factory):
-        why = "a message that leaves the field out means a different value to each side"
-        w.emit("default-changed", path, show_default(o), show_default(n), BOTH, why)
+        _default_removed(w, old, o, n, path)
+    elif not o.required and (o.default, o.default_factory, o.unset) != (n.default, n.default_factory, n.unset):
+        _default_changed(w, old, new, o, n, path)
     compare_types(w, o.type, n.type, path)
+
+
+def _wire_name(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
+    """The reader misses the value under its key: it refuses (required, or the writer's key is
+    unknown to a strict reader) or silently reads its own default instead (a change of meaning)."""
+    refused = directions(
+        backward=n.required or new.forbid_unknown_fields, forward=o.required or old.forbid_unknown_fields
+    )
+    quiet = tuple(d for d in BOTH if d not in refused)
+    if quiet:
+        why = "each side looks for the value under another key: a reader with a default reads it instead"
+    else:
+        why = "each side looks for the value under another key: the reader refuses the message"
+    w.emit("wire-name-changed", path, o.wire_name, n.wire_name, refused, why, meaning=quiet)
+
+
+def omits(struct: StructDef, field: FieldDef) -> bool:
+    """True when a writer of ``struct`` may leave ``field`` out: ``omit_defaults`` with a default, or ``UNSET``.
+
+    msgspec writes every position of an ``array_like`` Struct, ``omit_defaults`` or not.
+    """
+    return field.unset or (struct.omit_defaults and not struct.array_like and not field.required)
+
+
+def _default_added(w: Walker, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
+    # Only an omit_defaults writer (or an UNSET value) leaves a field out; other msgspec writers send every field.
+    if omits(new, n):
+        why = "new writers leave the field out (omit_defaults or UNSET); old readers require it"
+    else:
+        why = "new writers still send the field (no omit_defaults), so old readers find it"
+    w.emit("default-added", path, show_default(o), show_default(n), directions(forward=omits(new, n)), why)
+
+
+def _default_removed(w: Walker, old: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
+    if omits(old, o):
+        why = "old writers left the field out (omit_defaults or UNSET); the new reader requires it"
+    else:
+        why = "old writers always sent the field (no omit_defaults), so the new reader finds it"
+    w.emit("default-removed", path, show_default(o), show_default(n), directions(backward=omits(old, o)), why)
+
+
+def _default_changed(w: Walker, old: StructDef, new: StructDef, o: FieldDef, n: FieldDef, path: str) -> None:
+    # A writer that leaves its default out lets the reader fill in the reader's own default.
+    quiet: tuple[Direction, ...] = directions(backward=omits(old, o), forward=omits(new, n))
+    if quiet:
+        why = "an omit_defaults writer leaves its default out and the reader fills in another value"
+    else:
+        why = "writers send the field whatever its value (no omit_defaults): each side's default is its own"
+    w.emit("default-changed", path, show_default(o), show_default(n), (), why, meaning=quiet)
 
 
 def _removed(w: Walker, old: StructDef, new: StructDef, field: FieldDef, path: str) -> None:
@@ -107,8 +189,11 @@ def _removed(w: Walker, old: StructDef, new: StructDef, field: FieldDef, path: s
         why = "new readers refuse old messages carrying it" if refused else "old readers use the default"
         w.emit("field-removed", path, show_field(field), ABSENT, refused, why)
     if not new.array_like and field.wire_name not in new.reserved:
-        why = f"old messages still carry {field.wire_name!r}: reserve it (__burrow_reserved__) so no field reuses it"
-        w.emit("removed-name-not-reserved", path, field.wire_name, ABSENT, directions(backward=True), why)
+        why = (
+            f"old messages still carry {field.wire_name!r}: reserve it (__burrow_reserved__) "
+            "so that no later field reuses it with another meaning"
+        )
+        w.emit("removed-name-not-reserved", path, field.wire_name, ABSENT, (), why)
 
 
 def _added(w: Walker, old: StructDef, new: StructDef, field: FieldDef, path: str) -> None:
@@ -150,3 +235,10 @@ def _standalone_tag(w: Walker, old: StructDef, new: StructDef, path: str) -> Non
         directions(backward=backward, forward=forward),
         why,
     )
+
+
+def bare(expr: TypeExpr) -> TypeExpr:
+    """The type without schema-only ``Meta`` wrappers."""
+    while isinstance(expr, MetaType):
+        expr = expr.type
+    return expr

@@ -8,19 +8,20 @@ feed the JSON Schema are ignored; constraints are compared.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from burrow.codegen._breaking._findings import BOTH, directions
+from burrow.codegen._breaking._patterns import pattern_relation
 from burrow.codegen._breaking._relation import emit_relation
 from burrow.codegen._breaking._show import show_constraints, show_type
-from burrow.codegen._breaking._structs import compare_structs
+from burrow.codegen._breaking._structs import bare, compare_structs
 from burrow.codegen._breaking._unions import compare_unions
 from burrow.codegen._breaking._values import closed_values, compare_values, scalar_covers_values
 from burrow.codegen._breaking._walker import Walker
 from burrow.codegen._ir import (
     ArrayType,
     DictType,
-    MetaType,
     RefType,
     ScalarType,
     StructDef,
@@ -29,7 +30,7 @@ from burrow.codegen._ir import (
     UnionType,
 )
 
-__all__ = ["compare_types", "scalar_covers"]
+__all__ = ["bare", "compare_types", "scalar_covers"]
 
 # new reads every value of old, with the same meaning on the wire (both codecs).
 _COVERS = {
@@ -69,13 +70,6 @@ def compare_types(w: Walker, old: TypeExpr, new: TypeExpr, path: str) -> None:
         _across_kinds(w, old, new, path)
 
 
-def bare(expr: TypeExpr) -> TypeExpr:
-    """The type without schema-only ``Meta`` wrappers."""
-    while isinstance(expr, MetaType):
-        expr = expr.type
-    return expr
-
-
 def members(expr: TypeExpr) -> list[TypeExpr]:
     return [bare(member) for member in expr.types] if isinstance(expr, UnionType) else [expr]
 
@@ -102,15 +96,14 @@ def _scalars(w: Walker, old: ScalarType, new: ScalarType, path: str) -> None:
 def _arrays(w: Walker, old: ArrayType, new: ArrayType, path: str) -> None:
     # list and tuple[T, ...] read the same; a set reads a list but drops duplicates and order.
     old_kind, new_kind = _SEQUENCES[old.container], _SEQUENCES[new.container]
-    _report_bounds(
-        w,
-        old,
-        new,
-        path,
-        kind_changed=old.container != new.container,
-        backward=(old_kind, new_kind) == ("sequence", "set"),
-        forward=(old_kind, new_kind) == ("set", "sequence"),
-    )
+    if old_kind != new_kind:
+        # Both read any array: a list's duplicates collapse in a set, which is a change of meaning.
+        quiet = directions(backward=new_kind == "set", forward=old_kind == "set")
+        why = "both read the other's arrays, but a set collapses a list's duplicates and loses its order"
+        w.emit("container-changed", path, show_type(old), show_type(new), (), why, meaning=quiet)
+        _report_bounds(w, old, new, path)
+    else:
+        _report_bounds(w, old, new, path, kind_changed=old.container != new.container)
     compare_types(w, old.item, new.item, f"{path}[]")
 
 
@@ -164,11 +157,23 @@ def _bounds(old: Any, new: Any) -> tuple[bool, bool]:
         _lower(_size(old, "min_length"), _size(new, "min_length")),
         _lower(_size(old, "max_length", upper=True), _size(new, "max_length", upper=True)),
     ]
-    for name in ("multiple_of", "pattern"):
-        before, after = getattr(old, name, None), getattr(new, name, None)
-        if before != after:
-            results.append((after is not None, before is not None))
+    before, after = getattr(old, "multiple_of", None), getattr(new, "multiple_of", None)
+    if before != after:
+        results.append((_multiple_refuses(after, before), _multiple_refuses(before, after)))
+    before, after = getattr(old, "pattern", None), getattr(new, "pattern", None)
+    if before != after:
+        results.append(pattern_relation(before, after))
     return any(t for t, _ in results), any(loose for _, loose in results)
+
+
+def _multiple_refuses(reader: float | None, writer: float | None) -> bool:
+    """True when ``multiple_of=reader`` refuses some multiple of ``writer`` (None: any value)."""
+    if reader is None:
+        return False
+    if writer is None:
+        return True
+    ratio = Fraction(str(writer)) / Fraction(str(reader))
+    return ratio.denominator != 1
 
 
 def _bound(expr: Any, strict: str, inclusive: str, *, upper: bool = False) -> tuple[float, bool] | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import msgspec
 from burrow.codegen._breaking._findings import BOTH, directions
 from burrow.codegen._breaking._walker import Walker
-from burrow.codegen._ir import EnumDef, LiteralType, Lock, RefType, ScalarType, TypeExpr
+from burrow.codegen._ir import FORMAT_VERSION, EnumDef, LiteralType, Lock, RefType, ScalarType, TypeExpr
+from burrow.codegen._rebuild import rebuild_type
 
 __all__ = ["Values", "closed_values", "compare_values", "scalar_covers_values"]
 
@@ -34,18 +36,20 @@ def closed_values(lock: Lock, expr: TypeExpr) -> Values | None:
 
 
 def scalar_covers_values(reader: ScalarType, values: list[Value]) -> bool:
-    """True when an unconstrained scalar reads every value (``str`` reads ``Literal['a', 'b']``)."""
-    constrained = any(
-        getattr(reader, name) is not None
-        for name in ("gt", "ge", "lt", "le", "multiple_of", "pattern", "min_length", "max_length")
-    )
-    if constrained:
-        return False
+    """True when a scalar reads every value with its constraints (``str`` reads ``Literal['a', 'b']``)."""
     if reader.name == "any":
         return True
     kinds = {"str": str, "int": int, "float": int, "none": type(None)}
     kind = kinds.get(reader.name)
-    return kind is not None and all(type(value) is kind for value in values)
+    if kind is None or not all(type(value) is kind for value in values):
+        return False
+    read = rebuild_type(Lock(format_version=FORMAT_VERSION), reader)
+    try:
+        for value in values:
+            msgspec.convert(value, read)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def compare_values(w: Walker, old: TypeExpr, new: TypeExpr, ov: Values, nv: Values, path: str) -> None:

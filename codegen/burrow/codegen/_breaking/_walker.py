@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from burrow.codegen._breaking._findings import RULES, Change, Direction, Role
+from burrow.codegen._breaking._findings import RULES, Change, Direction, Role, Scope
 from burrow.codegen._ir import Lock, StructDef, TypeDef
 
 __all__ = ["Walker"]
@@ -21,13 +21,35 @@ class Walker:
         self.service = ""
         self.role: Role = "request"
         self.changes: list[Change] = []
+        self.scope: Scope | None = None
         self._seen: set[tuple[str, Role, str, str]] = set()
 
-    def emit(self, rule: str, path: str, old: str, new: str, breaks: tuple[Direction, ...], why: str) -> None:
+    def emit(
+        self,
+        rule: str,
+        path: str,
+        old: str,
+        new: str,
+        breaks: tuple[Direction, ...],
+        why: str,
+        *,
+        meaning: tuple[Direction, ...] = (),
+    ) -> None:
+        """Record a change; ``meaning`` lists the directions read with another meaning rather than refused."""
         assert rule in RULES, f"{rule} is not in RULES"
-        self.changes.append(
-            Change(rule=rule, path=path, service=self.service, role=self.role, old=old, new=new, breaks=breaks, why=why)
+        change = Change(
+            rule=rule,
+            path=path,
+            service=self.service,
+            role=self.role,
+            old=old,
+            new=new,
+            breaks=breaks,
+            meaning=tuple(d for d in meaning if d not in breaks),
+            why=why,
+            scope=self.scope,
         )
+        self.changes.append(change)
 
     def first_visit(self, old_name: str, new_name: str) -> bool:
         key = (self.service, self.role, old_name, new_name)
