@@ -45,12 +45,17 @@ from burrow.sdk._delay import wait_until_due
 from burrow.sdk._schedule import ScheduleQueues, tick_id
 from burrow.sdk._wire import HEADER_DUE, HEADER_FINGERPRINT, HEADER_SCHEDULE, HEADER_SCHEDULE_VERSION, HEADER_TICK
 
-__all__ = ["RESEED_PERIOD", "TICK_TYPE", "Scheduler", "schedule_topology"]
+__all__ = ["LATE_AFTER", "RESEED_PERIOD", "TICK_TYPE", "Scheduler", "schedule_topology"]
 
 log = logging.getLogger("burrow.schedule")
 
 TICK_TYPE = "burrow.tick"
 """The ``type`` property of tick messages (they are not a contract's messages)."""
+LATE_AFTER = 5.0
+"""Seconds after the following tick's due time from which a tick counts as missed.
+
+Ticks less late than that (a slow handover between workers) are caught up one
+by one; later ones follow the schedule's ``missed`` policy."""
 RESEED_PERIOD = 30.0
 """Seconds between a worker's offers of a tick to each slot (refused while the chain lives)."""
 _REQUEUE_PAUSE = 1.0
@@ -215,8 +220,9 @@ class Scheduler:
         if HEADER_DUE in delivery.headers:
             await wait_until_due(delivery.headers)
         now = self._now()
+        following = schedule.next_after(tick)
+        late = now >= following + LATE_AFTER
         if tick > running.last_fired:
-            late = now >= schedule.next_after(tick)
             if late and schedule.missed == "skip":
                 log.warning(
                     "%s: skipping tick %s, handled after the next was due", schedule.wire_name, tick_id("", tick)
@@ -226,7 +232,7 @@ class Scheduler:
             else:
                 await self._fire(schedule, tick, now)
             running.last_fired = tick
-        await self._offer(running, schedule.next_after(max(now, tick)))
+        await self._offer(running, schedule.next_after(now) if late else following)
         await delivery.ack()
 
     async def _fire(self, schedule: Schedule, tick: float, now: float) -> None:
