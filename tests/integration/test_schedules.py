@@ -12,12 +12,14 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from burrow.cli import main
 from burrow.sdk import (
     AmqpTransport,
     BindingSpec,
@@ -32,6 +34,8 @@ from burrow.sdk import (
 from burrow.sdk._wire import HEADER_SCHEDULE, HEADER_TICK
 from burrow.server import Context, Worker
 from burrow.server._schedule_control import status
+
+from tests.integration._schedule_worker import make_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0  # a safety net against hangs, never a measurement
@@ -228,3 +232,34 @@ async def test_status_shows_the_next_tick(amqp_url: str) -> None:
     assert found.next_tick is not None
     assert found.next_tick.timestamp() == schedule.next_after(found.next_tick.timestamp() - 3600)
     assert not found.paused
+
+
+async def test_the_command_line_lists_pauses_and_resumes(
+    amqp_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def burrow(*argv: str) -> Awaitable[int]:
+        contracts = ("--contracts", "tests.integration._schedule_worker", "--url", amqp_url)
+        return asyncio.to_thread(main, ["schedules", *argv, *contracts])
+
+    monkeypatch.setenv("BURROW_URL", amqp_url)
+    async with observer(amqp_url) as observed, make_worker():
+        await observed.until(1)
+        assert await burrow("list") == 0
+        listed = capsys.readouterr().out
+        assert listed.startswith("ticks.every_second  every 1s  ticks.beat  20")
+        assert listed.endswith("  alive\n")
+
+        assert await burrow("pause", "ticks.every_second") == 0
+        paused_at = len(observed.sends)
+        await asyncio.sleep(2.5)  # two ticks come and go, sending nothing
+        assert len(observed.sends) <= paused_at + 1  # a tick already past its pause check may still send
+        assert await burrow("list") == 0
+        assert capsys.readouterr().out.endswith("  alive, paused\n")
+
+        assert await burrow("resume", "ticks.every_second") == 0
+        await observed.until(len(observed.distinct()) + 2)
+
+    assert await burrow("pause", "ticks.nope") == 2
+    assert capsys.readouterr().err == (
+        "burrow: error: no schedule named 'ticks.nope' in the contracts\nhint: declared: ticks.every_second\n"
+    )
