@@ -38,8 +38,8 @@ def ticks(schedule_name: str, start: datetime, count: int) -> list[datetime]:
     return found
 
 
-def paris(*fields: int, fold: int = 0) -> datetime:
-    return datetime(*fields, tzinfo=PARIS).replace(fold=fold)  # type: ignore[misc]
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
 def test_a_daily_time_skipped_by_the_spring_change_fires_at_the_first_valid_minute() -> None:
@@ -75,12 +75,13 @@ def test_next_after_follows_cronsim_through_a_dst_week(expression: str, start: d
         pass
 
     schedule = service.schedule("probe", Job(), cron=expression, timezone="Europe/Paris")
-    expected = []
+    expected: list[float] = []
     for moment in cronsim.CronSim(expression, start):
         if moment > start + timedelta(days=5):
             break
         expected.append(moment.timestamp())
-    found, moment_ts = [], start.timestamp()
+    found: list[float] = []
+    moment_ts = start.timestamp()
     while len(found) < len(expected):
         moment_ts = schedule.next_after(moment_ts)
         found.append(moment_ts)
