@@ -11,8 +11,8 @@ The active consumer sends the tick's task, offers the next tick to the slot and
 acks only when both are confirmed. A second offer of a next tick (a redelivered
 tick, a worker starting) is refused by the slot, so there is one chain however
 many workers run. Every worker offers a tick when it starts and every
-``RESEED_PERIOD`` seconds: while a chain exists the slot refuses it, and if the
-chain was lost (its queues deleted) it starts again.
+``RESEED_PERIOD`` seconds: while a chain exists the slot refuses it, and if its
+tick was lost (a classic queue dead-letters at most once) the chain starts again.
 """
 
 from __future__ import annotations
@@ -175,20 +175,33 @@ class Scheduler:
             timestamp=int(time.time()),
             app_id=self._app_id,
         )
+        if isinstance(self._transport, MemoryTransport):
+            message.routing_key = running.queues.due
+        else:
+            message.headers[HEADER_DUE] = millis
+            message.expiration = math.ceil(delay * 1000)
         try:
-            if isinstance(self._transport, MemoryTransport):
-                message.routing_key = running.queues.due
-                await self._transport.publish_delayed(message, delay, slot=running.queues.slot)
-            else:
-                message.headers[HEADER_DUE] = millis
-                message.expiration = math.ceil(delay * 1000)
-                await self._transport.publish(message)
+            await self._publish_tick(running, message, delay)
         except Unroutable:
-            raise
+            # Someone deleted the schedule's queues: declare them again and start a new chain.
+            log.warning("%s: its queues were gone; declaring them again", schedule.wire_name)
+            await self._transport.declare(schedule_topology(self._topology, schedule))
+            try:
+                await self._publish_tick(running, message, delay)
+            except Unroutable:
+                raise
+            except PublishError:
+                return False
         except PublishError:
             return False
         log.debug("%s: next tick %s", schedule.wire_name, message.message_id)
         return True
+
+    async def _publish_tick(self, running: _Running, message: OutgoingMessage, delay: float) -> None:
+        if isinstance(self._transport, MemoryTransport):
+            await self._transport.publish_delayed(message, delay, slot=running.queues.slot)
+        else:
+            await self._transport.publish(message)
 
     async def _on_tick(self, running: _Running, delivery: Delivery) -> None:
         if not self._accepting():
