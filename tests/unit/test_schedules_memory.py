@@ -163,3 +163,12 @@ def test_declarations_are_checked() -> None:
     service.schedule("ok", Job(), every=timedelta(minutes=1))
     with pytest.raises(ConfigurationError, match="already declared"):
         service.schedule("ok", Job(), every=timedelta(minutes=2))
+
+
+def test_a_task_not_sent_by_a_schedule_has_no_tick() -> None:
+    ctx = Context(message_id="abc", contract="reports.build", headers={"x-burrow-tick": 1000})
+    assert (ctx.schedule, ctx.tick) == (None, None)
+    ctx = Context(
+        message_id="abc", contract="reports.build", headers={"x-burrow-schedule": "reports.x", "x-burrow-tick": 1500}
+    )
+    assert (ctx.schedule, ctx.tick) == ("reports.x", datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=UTC))
