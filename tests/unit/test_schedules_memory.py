@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from burrow.sdk import ConfigurationError, ManualClock, MemoryBroker, Service, Task, Topology
+from burrow.sdk import (
+    ConfigurationError,
+    ConnectionLost,
+    ManualClock,
+    MemoryBroker,
+    MemoryTransport,
+    OutgoingMessage,
+    Service,
+    Task,
+    Topology,
+)
 from burrow.server import Context, Worker
 from burrow.server._schedule_control import ScheduleStatus, pause, resume, status
 from burrow.testing import burrow_harness
@@ -139,6 +149,45 @@ async def test_a_paused_schedule_sends_nothing_until_resumed() -> None:
     await control.close()
     assert [tick for _, tick, _ in seen.ticks] == [datetime.fromtimestamp(MIDNIGHT + 600, UTC)]
     assert found == ScheduleStatus(every_five, datetime.fromtimestamp(MIDNIGHT + 900, UTC), paused=False)
+
+
+class DiesAfterSendingATick(MemoryTransport):
+    """A connection that drops right after the broker confirmed a scheduled task, once:
+    its worker dies between handing the task off and settling the tick."""
+
+    died = False
+
+    async def publish(self, message: OutgoingMessage) -> None:
+        await super().publish(message)
+        if message.type == "reports.build" and not self.died:
+            self.died = True
+            await self.close()
+            raise ConnectionLost("the connection dropped before the tick was acked")
+
+
+async def test_a_worker_dying_mid_tick_makes_one_duplicate_with_the_same_tick_id() -> None:
+    broker = MemoryBroker(clock=ManualClock(MIDNIGHT))
+    seen = Seen()
+    dying = Worker(transport=DiesAfterSendingATick(broker), name="dying")
+    dying.bind(Build, seen)
+    await dying.start()
+    broker.advance(300)
+    await broker.drain()
+    takeover = Worker(transport=broker.transport(), name="takeover")
+    takeover.bind(Build, seen)
+    async with takeover:
+        await broker.drain()  # the unsettled tick came back to the due queue: the new worker sends it again
+        broker.advance(300)
+        await broker.drain()
+    await dying.stop()
+    sent = [
+        (message.message_id, message.headers["x-burrow-tick"])
+        for message in broker.published
+        if message.type == "reports.build"
+    ]
+    first, second = (f"reports.every_five@2026-11-30T00:{minute}:00.000Z" for minute in ("05", "10"))
+    tick = round(MIDNIGHT * 1000)
+    assert sent == [(first, tick + 300_000), (first, tick + 300_000), (second, tick + 600_000)]
 
 
 def test_declarations_are_checked() -> None:
