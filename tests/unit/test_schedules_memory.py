@@ -151,6 +151,24 @@ async def test_a_paused_schedule_sends_nothing_until_resumed() -> None:
     assert found == ScheduleStatus(every_five, datetime.fromtimestamp(MIDNIGHT + 900, UTC), paused=False)
 
 
+async def test_a_worker_starting_while_a_tick_waits_skips_no_tick() -> None:
+    broker = MemoryBroker(clock=ManualClock(MIDNIGHT))
+    seen = Seen()
+    first = Worker(transport=broker.transport(), name="first")
+    first.bind(Build, seen)
+    async with first:
+        pass  # it offered the 00:05 tick and stopped: nobody handles it when it is due
+    broker.advance(600)  # 00:10: the 00:05 tick waits in the due queue, the 00:10 one was never offered
+    second = Worker(transport=broker.transport(), name="second")
+    second.bind(Build, seen)
+    async with second:  # it offers 00:15 to the empty slot, then handles 00:05
+        await broker.drain()
+        broker.advance(300)
+        await broker.drain()
+    # 00:10 was caught up when the seed's 00:15 tick came: each tick once, none missing.
+    assert [tick for _, tick, _ in seen.ticks] == [datetime.fromtimestamp(MIDNIGHT + 300 * n, UTC) for n in (1, 2, 3)]
+
+
 class DiesAfterSendingATick(MemoryTransport):
     """A connection that drops right after the broker confirmed a scheduled task, once:
     its worker dies between handing the task off and settling the tick."""

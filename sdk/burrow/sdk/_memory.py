@@ -68,9 +68,16 @@ class _Queue:
         self._next_consumer = itertools.count()
 
     def next_ready_consumer(self) -> _Consumer | None:
-        """Round-robin over consumers that have room under their prefetch."""
+        """Round-robin over consumers that have room under their prefetch.
+
+        With ``x-single-active-consumer`` only the earliest consumer still there
+        receives, as on RabbitMQ; the next one takes over when it cancels or closes.
+        """
         if not self.consumers:
             return None
+        if self.spec.arguments.get("x-single-active-consumer"):
+            active = self.consumers[0]
+            return active if len(active.unsettled) < active.prefetch else None
         start = next(self._next_consumer)
         for offset in range(len(self.consumers)):
             consumer = self.consumers[(start + offset) % len(self.consumers)]

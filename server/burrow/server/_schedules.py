@@ -59,6 +59,7 @@ by one; later ones follow the schedule's ``missed`` policy."""
 RESEED_PERIOD = 30.0
 """Seconds between a worker's offers of a tick to each slot (refused while the chain lives)."""
 _REQUEUE_PAUSE = 1.0
+_MAX_CATCH_UP = 16  # ticks; LATE_AFTER bounds how many can be caught up anyway
 
 
 def schedule_topology(topology: Topology, schedule: Schedule) -> TopologySpec:
@@ -81,6 +82,7 @@ class _Running:
     schedule: Schedule
     queues: ScheduleQueues
     last_fired: float = -math.inf  # ticks at or before it are copies of one already sent
+    expected: float | None = None  # the tick this worker offered last: the next it should see
 
 
 class Scheduler:
@@ -236,17 +238,41 @@ class Scheduler:
         following = schedule.next_after(tick)
         late = now >= following + LATE_AFTER
         if tick > running.last_fired:
-            if late and schedule.missed == "skip":
-                log.warning(
-                    "%s: skipping tick %s, handled after the next was due", schedule.wire_name, tick_id("", tick)
-                )
-            elif await self._paused(running):
+            paused = await self._paused(running)
+            await self._catch_up(running, tick, now, paused)
+            if paused:
                 log.info("%s is paused: tick %s not sent", schedule.wire_name, delivery.message_id)
+            elif late and schedule.missed == "skip":
+                log.warning("%s: tick %s came too late and is skipped", schedule.wire_name, delivery.message_id)
             else:
+                if late:
+                    log.warning("%s: tick %s came late, sent once", schedule.wire_name, delivery.message_id)
                 await self._fire(schedule, tick, now)
             running.last_fired = tick
-        await self._offer(running, schedule.next_after(now) if late else following)
+        offered = schedule.next_after(now) if late else following
+        await self._offer(running, offered)
+        running.expected = offered
         await delivery.ack()
+
+    async def _catch_up(self, running: _Running, tick: float, now: float, paused: bool) -> None:
+        """Send the ticks between the one this worker offered last and ``tick``, unless late.
+
+        A worker starting while the chain's tick waits in the due queue offers the
+        first tick after now; if the waiting tick was over an interval old, that skips
+        a tick the chain would have offered (the slot then refuses the chain's own).
+        The active consumer, which handled the tick before, sees the gap here.
+        """
+        schedule = running.schedule
+        skipped = running.expected
+        for _ in range(_MAX_CATCH_UP):
+            if skipped is None or skipped >= tick:
+                return
+            if skipped > running.last_fired and now < schedule.next_after(skipped) + LATE_AFTER and not paused:
+                log.info(
+                    "%s: sending tick %s, skipped by a seed", schedule.wire_name, tick_id(schedule.wire_name, skipped)
+                )
+                await self._fire(schedule, skipped, now)
+            skipped = schedule.next_after(skipped)
 
     async def _fire(self, schedule: Schedule, tick: float, now: float) -> None:
         contract = schedule.contract
