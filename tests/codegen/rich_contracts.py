@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -81,3 +81,17 @@ class Draw(Task, frozen=True, kw_only=True, rename="camel"):
 class Area(Call[list[Quota]], frozen=True, kw_only=True):
     shape: Circle | Square
     precision: int = 2
+
+
+shapes.schedule(
+    "redraw_weekdays",
+    Draw(shapes=[Circle(center=Point(0.0, 0.0), radius=1.0)], drawn_at=datetime(2026, 1, 1, tzinfo=UTC)),
+    cron="0 3 * * 1-5",
+    timezone="Europe/Paris",
+    missed="skip",
+)
+shapes.schedule(
+    "redraw_often",
+    Draw(shapes=[Circle(center=Point(1.0, 1.0), radius=2.0)], drawn_at=datetime(2026, 1, 1, tzinfo=UTC)),
+    every=timedelta(minutes=5),
+)

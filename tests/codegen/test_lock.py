@@ -146,3 +146,30 @@ def test_a_damaged_lock_names_the_problem() -> None:
         match=r"x.json does not fit the lock format: Expected `str`, got `int` - at `\$.services\[0\].name`",
     ):
         decode_lock(b'{"format_version": 1, "services": [{"name": 1}]}', origin="x.json")
+
+
+def test_the_lock_and_asyncapi_show_schedules(rich_lock: Lock, rich_lock_data: bytes) -> None:
+    from burrow.codegen._asyncapi import render_asyncapi
+    from burrow.codegen._ir import ScheduleDef
+
+    schedules = rich_lock.service("shapes").schedules
+    assert [schedule.name for schedule in schedules] == ["redraw_often", "redraw_weekdays"]
+    weekdays = schedules[1]
+    assert weekdays == ScheduleDef(
+        name="redraw_weekdays",
+        wire_name="shapes.redraw_weekdays",
+        contract="draw",
+        payload=msgspec.json.decode(rich.shapes.schedules["redraw_weekdays"].body),
+        missed="skip",
+        fingerprint=rich.shapes.schedules["redraw_weekdays"].fingerprint,
+        cron="0 3 * * 1-5",
+        timezone="Europe/Paris",
+    )
+    assert weekdays.payload["shapes"] == [{"shape": "circle", "center": [0.0, 0.0], "radius": 1.0}]
+    assert (schedules[0].every, schedules[0].cron, schedules[0].timezone) == (300.0, None, None)
+    assert decode_lock(rich_lock_data).service("shapes").schedules == schedules
+
+    document = msgspec.json.decode(render_asyncapi(rich_lock, source="rich", lock_data=rich_lock_data))
+    listed = document["operations"]["shapes.draw"]["x-burrow-schedules"]
+    assert [entry["wire_name"] for entry in listed] == ["shapes.redraw_often", "shapes.redraw_weekdays"]
+    assert listed[1]["cron"] == "0 3 * * 1-5"

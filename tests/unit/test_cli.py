@@ -82,7 +82,7 @@ def test_bare_burrow_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert out.startswith("usage: burrow")
     listed = {line.split()[0] for line in out.split("COMMAND ...", 1)[1].splitlines() if line.startswith("    ")}
-    assert {"codegen", "contracts", "worker", "dead"} <= listed
+    assert {"codegen", "contracts", "worker", "dead", "schedules"} <= listed
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,3 +122,19 @@ def test_the_installed_command_fails_in_one_line_without_a_traceback(tmp_path: P
     assert done.returncode == 2
     assert done.stderr == "burrow: error: service has no attribute 'worker'\n"
     assert done.stdout == ""
+
+
+def test_schedules_needs_the_contracts_and_names_what_is_declared(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "schedules", "list")
+    assert code == 2
+    assert err.splitlines()[0] == "burrow: error: the following arguments are required: --contracts"
+    code, _, err = run(capsys, "schedules", "pause", "cleanup.nope", "--contracts", "contracts.cleanup")
+    assert (code, err) == (
+        2,
+        "burrow: error: no schedule named 'cleanup.nope' in the contracts\nhint: declared: none\n",
+    )
+    code, _, err = run(capsys, "schedules", "list", "--contracts", "contracts.cleanup")
+    assert (code, err) == (0, "no schedules declared in contracts.cleanup\n")
+    code, _, err = run(capsys, "schedules", "resume", "x.y", "--contracts", "no_such_module_here")
+    assert code == 2
+    assert err.startswith("burrow: error: no module named 'no_such_module_here'\n")

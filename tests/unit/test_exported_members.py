@@ -43,6 +43,7 @@ SDK = [
     "RemoteError",
     "ReplyListener",
     "RetryPolicy",
+    "Schedule",
     "Service",
     "Subscription",
     "Task",

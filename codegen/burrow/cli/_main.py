@@ -31,6 +31,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     # The one place where the command line joins the packages together.
     from burrow.cli._dead import add_dead_command
+    from burrow.cli._schedules import add_schedules_command
     from burrow.cli._worker import add_worker_command
     from burrow.codegen._breaking import add_contracts_command
     from burrow.codegen._commands import add_codegen_command
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_contracts_command(commands)
     add_worker_command(commands)
     add_dead_command(commands)
+    add_schedules_command(commands)
     return parser
 
 

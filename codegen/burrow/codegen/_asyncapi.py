@@ -158,6 +158,10 @@ def _add_contract(
     }
     if contract.retry is not None:
         operation["x-burrow-retry"] = msgspec.to_builtins(contract.retry)
+    schedules = [schedule for schedule in service.schedules if schedule.contract == contract.name]
+    if schedules:
+        # Sent by the service's own workers on a timetable (docs/schedules.md).
+        operation["x-burrow-schedules"] = [msgspec.to_builtins(schedule) for schedule in schedules]
     if contract.kind == "task":
         operation["x-burrow-delay"] = "send(delay=...|at=...) holds the message in a cascade of TTL queues first"
     else:

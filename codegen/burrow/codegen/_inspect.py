@@ -24,6 +24,7 @@ from burrow.codegen._ir import (
     RefType,
     RetryDef,
     ScalarType,
+    ScheduleDef,
     ServiceDef,
     StructDef,
     TupleType,
@@ -31,7 +32,7 @@ from burrow.codegen._ir import (
     TypeExpr,
     UnionType,
 )
-from burrow.sdk import ContractInfo, RetryPolicy, Service
+from burrow.sdk import ContractInfo, RetryPolicy, Schedule, Service
 
 __all__ = ["build_lock"]
 
@@ -86,7 +87,8 @@ class _Collector:
 
     def service(self, service: Service) -> ServiceDef:
         contracts = [self.contract(info) for _, info in sorted(service.contracts.items())]
-        return ServiceDef(name=service.name, queue=service.queue, contracts=contracts)
+        schedules = [_schedule(schedule) for _, schedule in sorted(service.schedules.items())]
+        return ServiceDef(name=service.name, queue=service.queue, contracts=contracts, schedules=schedules)
 
     def contract(self, info: ContractInfo) -> ContractDef:
         where = info.wire_name
@@ -239,6 +241,20 @@ def _doc(cls: type) -> str:
     # Only the class's own docstring: inspect.getdoc would inherit the base's.
     doc = cls.__dict__.get("__doc__")
     return inspect.cleandoc(doc) if isinstance(doc, str) else ""
+
+
+def _schedule(schedule: Schedule) -> ScheduleDef:
+    return ScheduleDef(
+        name=schedule.name,
+        wire_name=schedule.wire_name,
+        contract=schedule.contract.name,
+        payload=msgspec.json.decode(schedule.body),
+        missed=schedule.missed,
+        fingerprint=schedule.fingerprint,
+        cron=schedule.cron,
+        timezone=schedule.timezone if schedule.cron is not None else None,
+        every=None if schedule.every is None else schedule.every.total_seconds(),
+    )
 
 
 def _retry(policy: RetryPolicy | None) -> RetryDef | None:

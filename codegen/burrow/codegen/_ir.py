@@ -26,6 +26,7 @@ __all__ = [
     "RefType",
     "RetryDef",
     "ScalarType",
+    "ScheduleDef",
     "ServiceDef",
     "StructDef",
     "TupleType",
@@ -205,10 +206,29 @@ class ContractDef(_Node):
     fingerprint: str = ""
 
 
+class ScheduleDef(_Node):
+    """A schedule: which task the service's workers send, with what payload, and when.
+
+    Exactly one of ``cron`` (read in ``timezone``) and ``every`` (seconds) is set.
+    ``fingerprint`` names the version: a new one means new queues (docs/schedules.md).
+    """
+
+    name: str
+    wire_name: str
+    contract: str
+    payload: Any
+    missed: Literal["once", "skip"]
+    fingerprint: str
+    cron: str | None = None
+    timezone: str | None = None
+    every: float | None = None
+
+
 class ServiceDef(_Node):
     name: str
     queue: str
     contracts: list[ContractDef]
+    schedules: list[ScheduleDef] = []
 
 
 class Lock(_Node, kw_only=True):

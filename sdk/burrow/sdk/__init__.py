@@ -24,6 +24,7 @@ from burrow.sdk._errors import (
 from burrow.sdk._memory import MemoryBroker, MemoryTransport
 from burrow.sdk._memory_delay import ManualClock
 from burrow.sdk._retry import RetryPolicy
+from burrow.sdk._schedule import Schedule
 from burrow.sdk._topology import Topology
 from burrow.sdk._transport import (
     BindingSpec,
@@ -73,6 +74,7 @@ __all__ = [
     "RemoteError",
     "ReplyListener",
     "RetryPolicy",
+    "Schedule",
     "Service",
     "Subscription",
     "Task",

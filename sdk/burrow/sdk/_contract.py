@@ -20,12 +20,14 @@ import hashlib
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
 import msgspec
 from burrow.sdk._codec import decode
 from burrow.sdk._errors import ConfigurationError
 from burrow.sdk._retry import RetryPolicy
+from burrow.sdk._schedule import Missed, Schedule
 
 __all__ = [
     "Bindable",
@@ -176,6 +178,46 @@ class Service:
         self.name = name
         self.queue = queue or name
         self.contracts: dict[str, ContractInfo] = {}
+        self.schedules: dict[str, Schedule] = {}
+
+    def schedule(
+        self,
+        name: str,
+        message: Task,
+        *,
+        cron: str | None = None,
+        every: timedelta | None = None,
+        timezone: str = "UTC",
+        missed: Missed = "once",
+    ) -> Schedule:
+        """Send ``message`` on a schedule, from the workers that serve this service.
+
+            cleanup.schedule("purge_nightly", PurgeTemp(older_than=86400), cron="0 3 * * *", timezone="Europe/Paris")
+            cleanup.schedule("heartbeat", Ping(), every=timedelta(minutes=5))
+
+        Each tick is sent once across any number of workers (docs/schedules.md).
+
+        Args:
+            name: the schedule's name, unique in this service.
+            message: the task every tick sends; its contract must belong to this service.
+            cron: five cron fields, read in ``timezone`` (DST as in docs/schedules.md).
+            every: a fixed interval of at least a second, counted from the Unix epoch.
+            timezone: an IANA zone name for ``cron``.
+            missed: when a tick is handled after the next one was already due (no
+                worker ran, the broker was down): ``"once"`` sends it once, ``"skip"`` drops it.
+        """
+        info = contract_info(message)
+        if info.service is not self or info.kind != "task":
+            raise ConfigurationError(
+                f"schedule {self.name}.{name}: {info.wire_name} is not a task of service {self.name!r}"
+            )
+        if name in self.schedules:
+            raise ConfigurationError(f"schedule {self.name}.{name} is already declared")
+        declared = Schedule(
+            name=name, contract=info, message=message, cron=cron, every=every, timezone=timezone, missed=missed
+        )
+        self.schedules[name] = declared
+        return declared
 
     def task(
         self,

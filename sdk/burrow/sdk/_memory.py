@@ -68,9 +68,16 @@ class _Queue:
         self._next_consumer = itertools.count()
 
     def next_ready_consumer(self) -> _Consumer | None:
-        """Round-robin over consumers that have room under their prefetch."""
+        """Round-robin over consumers that have room under their prefetch.
+
+        With ``x-single-active-consumer`` only the earliest consumer still there
+        receives, as on RabbitMQ; the next one takes over when it cancels or closes.
+        """
         if not self.consumers:
             return None
+        if self.spec.arguments.get("x-single-active-consumer"):
+            active = self.consumers[0]
+            return active if len(active.unsettled) < active.prefetch else None
         start = next(self._next_consumer)
         for offset in range(len(self.consumers)):
             consumer = self.consumers[(start + offset) % len(self.consumers)]
@@ -144,6 +151,8 @@ class MemoryBroker:
             moves time past their due time; by default they wait in real time.
 
     Attributes:
+        clock: the manual clock, or None when delays run in real time. Schedules
+            read the time from it (seconds since the epoch, however it started).
         published: every message the broker accepted, in order; handy for asserting
             on what a test sent.
     """
@@ -155,6 +164,7 @@ class MemoryBroker:
         self._queues: dict[str, _Queue] = {}
         self._arrivals = itertools.count(1)
         self._scheduler = DelayScheduler(self._publish, clock)
+        self.clock = clock
         self.published: list[OutgoingMessage] = []
 
     def advance(self, seconds: float) -> int:
@@ -276,10 +286,10 @@ class MemoryBroker:
         with contextlib.suppress(Unroutable, TopologyError):  # RabbitMQ drops what it cannot route, silently
             self._publish(dead_letter_copy(message, queue.spec, reason))
 
-    def _schedule(self, message: OutgoingMessage, delay: float) -> None:
+    def _schedule(self, message: OutgoingMessage, delay: float, slot: str | None = None) -> None:
         if not self._route(message):  # refuse it now, as the cascade's client would
             raise Unroutable(message.exchange, message.routing_key)
-        self._scheduler.schedule(message, delay)
+        self._scheduler.schedule(message, delay, slot)
 
     def _get(self, name: str) -> tuple[Delivery, _GetSettlement] | None:
         queue = self._queue(name)
@@ -422,11 +432,15 @@ class MemoryTransport(Transport):
         await asyncio.sleep(0)  # a publish is never synchronous on a real broker either
         self.broker._publish(message)
 
-    async def publish_delayed(self, message: OutgoingMessage, delay: float) -> None:
-        """Publish ``message`` to be delivered ``delay`` seconds from now on the broker's clock."""
+    async def publish_delayed(self, message: OutgoingMessage, delay: float, *, slot: str | None = None) -> None:
+        """Publish ``message`` to be delivered ``delay`` seconds from now on the broker's clock.
+
+        With ``slot``, raise ``PublishError`` while another delayed message holds
+        that slot (how schedules keep one pending tick; docs/schedules.md).
+        """
         self._require_open()
         await asyncio.sleep(0)
-        self.broker._schedule(message, delay)
+        self.broker._schedule(message, delay, slot)
 
     async def get(self, queue: str) -> Delivery | None:
         self._require_open()

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from burrow.sdk._errors import ConfigurationError, TransportError
+from burrow.sdk._errors import ConfigurationError, PublishError, TransportError
 from burrow.sdk._transport import OutgoingMessage
 
 __all__ = ["DelayScheduler", "ManualClock"]
@@ -52,12 +52,24 @@ class DelayScheduler:
         self._pending: list[tuple[float, int, OutgoingMessage]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
+        self._slots: dict[int, str] = {}  # by order number: the slot a pending message holds
 
     def now(self) -> float:
         return self._clock.now() if self._clock is not None else time.monotonic()
 
-    def schedule(self, message: OutgoingMessage, delay: float) -> None:
-        heapq.heappush(self._pending, (self.now() + delay, next(self._order), message))
+    def schedule(self, message: OutgoingMessage, delay: float, slot: str | None = None) -> None:
+        """Hold ``message`` for ``delay`` seconds.
+
+        With ``slot``, refuse it (``PublishError``) while another message holding
+        the same slot is pending: the stand-in for RabbitMQ's single-slot queue
+        (``x-max-length=1``, ``x-overflow=reject-publish``) that schedules use.
+        """
+        if slot is not None and slot in self._slots.values():
+            raise PublishError(f"the slot {slot!r} already holds a message (x-overflow=reject-publish)")
+        order = next(self._order)
+        if slot is not None:
+            self._slots[order] = slot
+        heapq.heappush(self._pending, (self.now() + delay, order, message))
         self._arm()
 
     def pending(self) -> list[OutgoingMessage]:
@@ -74,7 +86,8 @@ class DelayScheduler:
     def _release(self) -> int:
         released = 0
         while self._pending and self._pending[0][0] <= self.now():
-            _, _, message = heapq.heappop(self._pending)
+            _, order, message = heapq.heappop(self._pending)
+            self._slots.pop(order, None)
             try:
                 self._publish(message)
             except TransportError as exc:

@@ -21,6 +21,9 @@ __all__ = [
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
     "HEADER_REPLY",
+    "HEADER_SCHEDULE",
+    "HEADER_SCHEDULE_VERSION",
+    "HEADER_TICK",
     "PROTOCOL_VERSION",
     "REPLY_ERROR",
     "REPLY_RESULT",
@@ -33,6 +36,11 @@ HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
 HEADER_DUE = "x-burrow-due"  # epoch milliseconds before which a delayed message must not be handled
+
+# Set on a scheduled task and on the tick that sends it (docs/schedules.md).
+HEADER_SCHEDULE = "x-burrow-schedule"  # the schedule's wire name, <service>.<schedule>
+HEADER_TICK = "x-burrow-tick"  # epoch milliseconds: the tick time the message stands for
+HEADER_SCHEDULE_VERSION = "x-burrow-schedule-version"  # on ticks only: the schedule's fingerprint
 
 # Set on a call's reply: what its body holds (docs/calls.md).
 HEADER_REPLY = "x-burrow-reply"

@@ -26,6 +26,7 @@ from burrow.sdk._url import broker_url
 from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
 from burrow.server._retry import Retrier
+from burrow.server._schedules import Scheduler
 
 __all__ = ["Handler", "Worker", "WorkerState"]
 
@@ -61,6 +62,8 @@ class Worker:
             those still running then are cancelled and their messages requeued
             (a synchronous handler's thread runs on: make handlers idempotent).
         threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
+        schedules: run the schedules of the services it serves (docs/schedules.md);
+            any number of workers may, each tick is still sent once.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class Worker:
         grace_period: float = 30.0,
         threads: int | None = None,
         name: str = "burrow-worker",
+        schedules: bool = True,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
@@ -92,6 +96,8 @@ class Worker:
         # requested before start, e.g. by an early SIGTERM, is not lost.
         self._stop_requested = asyncio.Event()
         self._stopping: asyncio.Future[None] | None = None
+        self._run_schedules = schedules
+        self._scheduler: Scheduler | None = None
 
     @property
     def state(self) -> WorkerState:
@@ -186,6 +192,15 @@ class Worker:
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency
                 )
                 self._subscriptions.append(subscription)
+        if self._run_schedules:
+            self._scheduler = Scheduler(
+                transport=transport,
+                topology=self.topology,
+                in_flight=self._in_flight,
+                accepting=self._accepting,
+                app_id=self.name,
+            )
+            self._subscriptions.extend(await self._scheduler.start(self.services))
 
     def _accepting(self) -> bool:
         return self._state is WorkerState.RUNNING
@@ -222,6 +237,8 @@ class Worker:
         if self._state is WorkerState.STOPPED:
             return
         self._state = WorkerState.STOPPING
+        if self._scheduler is not None:
+            await self._scheduler.stop()
         for subscription in self._subscriptions:
             await subscription.cancel()
         self._subscriptions.clear()
