@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import decimal
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from burrow.sdk import RetryPolicy
 from burrow.server import Context, Worker
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
@@ -52,6 +58,30 @@ CASES = {
         "cleanup.delete_file: unsupported content type 'text/plain'; "
         "expected one of application/json, application/msgpack",
         content_type="text/plain",
+    ),
+    "invalid UTF-8 in a string": Bad(
+        b'{"path": "/tmp/\xff"}',
+        "cleanup.delete_file",
+        "undecodable",
+        "ContractError",
+        "cleanup.delete_file: cannot decode: UnicodeDecodeError: "
+        "'utf-8' codec can't decode byte 0xff in position 5: invalid start byte",
+    ),
+    "nesting 1,000 levels deep": Bad(
+        b'{"path": "/tmp/x", "extra": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        "cleanup.delete_file",
+        "undecodable",
+        "ContractError",
+        "cleanup.delete_file: cannot decode: RecursionError: maximum recursion depth exceeded while deserializing an object",
+    ),
+    "unsupported charset": Bad(
+        b'{"path": "/tmp/x"}',
+        "cleanup.delete_file",
+        "undecodable",
+        "ContractError",
+        "cleanup.delete_file: unsupported charset in content type 'application/json; charset=latin-1'; "
+        "Burrow reads UTF-8",
+        content_type="application/json; charset=latin-1",
     ),
     "unknown contract": Bad(
         b'{"path": "/tmp/x"}',
@@ -111,5 +141,92 @@ async def test_bad_message_is_dead_lettered_and_the_worker_goes_on(
     assert (dead.body, dead.message_id, dead.content_type) == (bad.body, "raw-1", bad.content_type)
     assert bad.error_message in caplog.text  # the log says why, tracebacks included
     assert handled.empty()
+    assert await stack.count("cleanup") == 0
+    assert await stack.count("cleanup.dead") == 0
+
+
+async def test_json_with_a_utf8_charset_parameter_is_handled(stack: Stack) -> None:
+    handled: asyncio.Queue[str] = asyncio.Queue()
+    async with cleanup_worker(stack, handled):
+        body = b'{"path": "/tmp/\xc3\xa9"}'
+        await stack.publish_raw(
+            raw("cleanup", body, type="cleanup.delete_file", content_type="application/json; charset=UTF-8")
+        )
+        assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/é"
+    assert await stack.count("cleanup.dead") == 0
+
+
+# Every AMQP field type, at values pamqp's own encoder would change or refuse.
+ODD_HEADERS: dict[str, Any] = {
+    "x-double": 1700000000123.0,  # narrowed to 1700000038912.0 by a 32-bit float
+    "x-huge-double": 1.7976931348623157e308,  # past a 32-bit float's range
+    "x-tiny-double": 5e-324,
+    "x-not-utf8": b"\xff\xfe caf\xe9",  # a long string that is not UTF-8 arrives as bytes
+    "x-byte-array": bytearray(b"\x00\x01"),
+    "x-int64-min": -(2**63),
+    "x-int64-max": 2**63 - 1,
+    "x-bool": False,
+    "x-void": None,
+    "x-decimal": decimal.Decimal("12.345"),
+    "x-timestamp": datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+    "x-nested": {"list": [1, "two", 3.5, [b"\xff"], {"deep": True}], "empty": {}},
+    "x-empty-list": [],
+}
+
+
+async def test_retry_and_dead_letter_copies_keep_every_header_as_it_came(stack: Stack) -> None:
+    runs: list[str] = []
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        runs.append(ctx.message_id)
+        raise PermissionError(13, "Permission denied", task.path)
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = stack.worker()
+    worker.bind(DeleteFile, delete_file, retry=RetryPolicy(attempts=2, backoff=0.0, jitter=0.0))
+    worker.bind(StatFile, stat_file)
+    async with worker:
+        await stack.publish_raw(
+            raw("cleanup", b'{"path": "/tmp/a"}', type="cleanup.delete_file", headers=dict(ODD_HEADERS))
+        )
+        dead = await stack.next_message("cleanup.dead")
+
+    assert runs == ["raw-1", "raw-1"]  # the first attempt and one retry, nothing more
+    assert dead.headers["x-burrow-dead-reason"] == "handler-failed"
+    assert dead.headers["x-burrow-attempt"] == 2
+    for name, value in ODD_HEADERS.items():
+        assert dead.headers[name] == value, name
+        assert type(dead.headers[name]) is type(value), name
+    assert await stack.count("cleanup") == 0
+
+
+async def test_a_sync_callable_that_returns_a_coroutine_is_awaited(stack: Stack) -> None:
+    handled: asyncio.Queue[str] = asyncio.Queue()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        await asyncio.sleep(0)  # real asynchronous work: only runs if the coroutine is awaited
+        await handled.put(task.path)
+
+    def sync_decorator(
+        handler: Callable[[DeleteFile, Context], Awaitable[None]],
+    ) -> Callable[[DeleteFile, Context], Awaitable[None]]:
+        @functools.wraps(handler)
+        def wrapper(task: DeleteFile, ctx: Context) -> Awaitable[None]:
+            return handler(task, ctx)
+
+        return wrapper
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    for bound in (lambda task, ctx: delete_file(task, ctx), sync_decorator(delete_file)):
+        worker = stack.worker()
+        worker.bind(DeleteFile, bound)
+        worker.bind(StatFile, stat_file)
+        async with stack.client() as client, worker:
+            await client.send(DeleteFile(path="/tmp/a"))
+            assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/a"
     assert await stack.count("cleanup") == 0
     assert await stack.count("cleanup.dead") == 0

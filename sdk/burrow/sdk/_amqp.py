@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import aio_pika.abc
@@ -19,7 +20,8 @@ import aiormq
 import aiormq.abc
 import aiormq.exceptions
 import pamqp.exceptions
-from burrow.sdk._amqp_properties import WireProperties
+import pamqp.frame
+from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, salvage_header_frame
 from burrow.sdk._errors import ClientStateError, ConnectionLost, PublishError, TopologyError, TransportError, Unroutable
 from burrow.sdk._transport import (
     Delivery,
@@ -42,6 +44,27 @@ log = logging.getLogger("burrow.amqp")
 _PERSISTENT = 2
 _TRANSIENT = 1
 _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
+
+
+def _salvaging(unmarshal: Any) -> Any:
+    def unmarshal_header_frame(frame_data: bytes) -> Any:
+        try:
+            return unmarshal(frame_data)
+        except Exception as exc:  # UnmarshalingException, or OverflowError for a huge timestamp
+            return salvage_header_frame(frame_data, exc)
+
+    unmarshal_header_frame.salvaging = True  # type: ignore[attr-defined]
+    return unmarshal_header_frame
+
+
+# A message whose properties pamqp cannot decode (RabbitMQ routes it) would make
+# aiormq close the connection, and the broker deliver it first again after the
+# reconnection: the queue would stall. pamqp looks this function up at each
+# content header, so this is the one place to catch it; it changes nothing for
+# properties pamqp decodes. The delivery then carries the problem and the worker
+# dead-letters it.
+if not getattr(pamqp.frame._unmarshal_header_frame, "salvaging", False):
+    pamqp.frame._unmarshal_header_frame = _salvaging(pamqp.frame._unmarshal_header_frame)
 
 
 @contextlib.contextmanager
@@ -367,7 +390,7 @@ def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
 def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Settlement | None = None) -> Delivery:
     """Our ``Delivery`` for an aiormq message; settled on its channel unless ``settlement`` says otherwise."""
     properties = message.header.properties
-    timestamp = properties.timestamp
+    timestamp: datetime | int | None = properties.timestamp
     expiration = properties.expiration
     if settlement is None:
         assert message.delivery_tag is not None  # set on every Basic.Deliver and Basic.GetOk
@@ -382,12 +405,13 @@ def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Sett
         message_id=properties.message_id,
         content_type=properties.content_type,
         headers=dict(properties.headers or {}),
-        timestamp=None if timestamp is None else int(timestamp.timestamp()),
+        timestamp=timestamp if timestamp is None or isinstance(timestamp, int) else int(timestamp.timestamp()),
         app_id=properties.app_id,
         correlation_id=properties.correlation_id,
         reply_to=properties.reply_to,
         expiration=_milliseconds(expiration),
         redelivered=bool(message.redelivered),
+        malformed=properties.problem if isinstance(properties, MalformedProperties) else None,
     )
 
 

@@ -64,7 +64,11 @@ class Settlement(Protocol):
 
 
 class Delivery:
-    """A message handed to a consumer. It must be acked or rejected exactly once."""
+    """A message handed to a consumer. It must be acked or rejected exactly once.
+
+    ``malformed`` says why, when the transport could only partly decode the
+    message's properties (the worker dead-letters such a message).
+    """
 
     __slots__ = (
         "_settlement",
@@ -75,11 +79,13 @@ class Delivery:
         "exchange",
         "expiration",
         "headers",
+        "malformed",
         "message_id",
         "queue",
         "redelivered",
         "reply_to",
         "routing_key",
+        "settled",
         "timestamp",
         "type",
     )
@@ -102,6 +108,7 @@ class Delivery:
         reply_to: str | None,
         expiration: int | None,
         redelivered: bool,
+        malformed: str | None = None,
     ) -> None:
         self._settlement = settlement
         self.queue = queue
@@ -118,11 +125,15 @@ class Delivery:
         self.reply_to = reply_to
         self.expiration = expiration
         self.redelivered = redelivered
+        self.malformed = malformed
+        self.settled = False  # set by the first ack or reject, whether or not it reached the broker
 
     async def ack(self) -> None:
+        self.settled = True
         await self._settlement.ack()
 
     async def reject(self, *, requeue: bool) -> None:
+        self.settled = True
         await self._settlement.reject(requeue=requeue)
 
     def __repr__(self) -> str:

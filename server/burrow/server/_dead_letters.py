@@ -37,6 +37,7 @@ class DeadReason(enum.StrEnum):
     UNDECODABLE = "undecodable"  # the body does not decode into its contract
     UNKNOWN_CONTRACT = "unknown-contract"  # the message names no contract this worker serves
     HANDLER_FAILED = "handler-failed"  # the handler raised and its retry policy gives up
+    WORKER_ERROR = "worker-error"  # the worker itself failed on it (a fault in Burrow, not in the message)
 
 
 async def dead_letter(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any
 
-from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport
+from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport, TransportError
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._retry import NO_RETRY
 from burrow.sdk._wire import HEADER_DUE
@@ -56,7 +57,16 @@ class Binding:
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(handler):
+    """Whether calling ``handler`` returns a coroutine, as far as can be told without calling it.
+
+    Looks through ``functools.partial`` and ``functools.wraps`` (a sync decorator
+    around an async function). What this cannot see, such as a lambda that
+    returns a coroutine, runs in the thread pool and its coroutine is then
+    awaited on the event loop (``Dispatcher._run``).
+    """
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(inspect.unwrap(handler)):
         return True
     # A callable object whose __call__ is async.
     return inspect.iscoroutinefunction(type(handler).__call__)
@@ -109,16 +119,35 @@ class Dispatcher:
             # The worker gave up waiting for this handler at shutdown.
             await _settle_quietly(delivery.reject(requeue=True))
             raise
-        except Exception:
+        except TransportError:
+            if delivery.settled:
+                return  # e.g. a call's reply could not be sent after its request was acked
+            # The broker refused the dead-letter or retry copy, or the connection
+            # dropped: the message itself is fine, so it waits on its queue.
             log.exception(
-                "could not settle %s message %s; it goes back to its queue", delivery.type, delivery.message_id
+                "could not settle %s message %r; it goes back to its queue", delivery.type, delivery.message_id
             )
             await asyncio.sleep(_REQUEUE_PAUSE)
             await _settle_quietly(delivery.reject(requeue=True))
+        except Exception as exc:
+            if not delivery.settled:
+                await self._contain(delivery, exc)
         finally:
             self._in_flight.discard(task)
 
     async def _dispatch(self, delivery: Delivery) -> None:
+        if delivery.malformed is not None:
+            log.error("dead-lettering message %r: %s", delivery.message_id, delivery.malformed)
+            await dead_letter(
+                self._transport,
+                delivery,
+                queue=self._dead_letter_queue,
+                reason=DeadReason.UNDECODABLE,
+                error_type="MalformedProperties",
+                error_message=delivery.malformed,
+            )
+            await reply_rejected(self._transport, delivery, delivery.malformed)
+            return
         binding = self._bindings.get(delivery.type) if delivery.type else None
         if binding is None:
             await self._reject_unknown(delivery)
@@ -159,9 +188,16 @@ class Dispatcher:
     async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
         try:
             if binding.is_async:
-                return await binding.handler(message, context)
+                result = binding.handler(message, context)
+                # A sync wrapper found by unwrapping returns the coroutine; one that ran it itself does not.
+                return await result if inspect.isawaitable(result) else result
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, binding.handler, message, context)
+            result = await loop.run_in_executor(self._executor, binding.handler, message, context)
+            if inspect.isawaitable(result):
+                # A plain function that returns a coroutine (a lambda, a sync decorator
+                # around an async handler): its work is in the coroutine, so it runs here.
+                return await result
+            return result
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -186,6 +222,18 @@ class Dispatcher:
             error_message=detail,
         )
         await reply_rejected(self._transport, delivery, detail)
+
+    async def _contain(self, delivery: Delivery, exc: Exception) -> None:
+        """Dead-letter a delivery the worker itself failed on, instead of requeueing it in a loop."""
+        log.error(
+            "could not process %s message %r; dead-lettering it", delivery.type, delivery.message_id, exc_info=exc
+        )
+        try:
+            await self._dead_letter(delivery, DeadReason.WORKER_ERROR, exc)
+        except Exception:
+            log.exception("could not dead-letter message %r either; it goes back to its queue", delivery.message_id)
+            await asyncio.sleep(_REQUEUE_PAUSE)
+            await _settle_quietly(delivery.reject(requeue=True))
 
     async def _dead_letter(self, delivery: Delivery, reason: DeadReason, exc: Exception) -> None:
         await dead_letter(
