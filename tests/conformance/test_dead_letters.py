@@ -72,7 +72,8 @@ CASES = {
         "cleanup.delete_file",
         "undecodable",
         "ContractError",
-        "cleanup.delete_file: cannot decode: RecursionError: maximum recursion depth exceeded while deserializing an object",
+        "cleanup.delete_file: cannot decode: RecursionError: "
+        "maximum recursion depth exceeded while deserializing an object",
     ),
     "unsupported charset": Bad(
         b'{"path": "/tmp/x"}',

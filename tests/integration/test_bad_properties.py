@@ -8,6 +8,7 @@ connection, to get the same message first again after reconnecting.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aio_pika
 import aio_pika.abc
@@ -22,7 +23,7 @@ from tests.integration._raw import WAIT, message_count, raw_channel
 # encoder writes them back as the original bytes (here 0xFF).
 BAD_BYTE = b"\xff".decode("utf-8", "surrogateescape")
 
-BAD_PROPERTIES = {
+BAD_PROPERTIES: dict[str, dict[str, Any]] = {
     "type": {"type": f"cleanup.delete_file{BAD_BYTE}"},
     "message_id": {"message_id": f"id-{BAD_BYTE}"},
     "header key": {"headers": {f"x-key-{BAD_BYTE}": "value"}},
@@ -31,7 +32,7 @@ BAD_PROPERTIES = {
 }
 
 
-def bad_message(name: str, changes: dict[str, object]) -> OutgoingMessage:
+def bad_message(name: str, changes: dict[str, Any]) -> OutgoingMessage:
     message = OutgoingMessage(
         exchange="",
         routing_key="cleanup",
@@ -123,7 +124,7 @@ async def test_each_copy_keeps_the_bytes_it_came_with(amqp_url: str) -> None:
     letters = {letter.message_id: letter for letter in await dead_letters(amqp_url)}
     assert len(letters) == len(BAD_PROPERTIES)
     for name, changes in BAD_PROPERTIES.items():
-        expected = {"type": "cleanup.delete_file", "message_id": f"bad-{name}", **changes}
+        expected: dict[str, Any] = {"type": "cleanup.delete_file", "message_id": f"bad-{name}", **changes}
         letter = letters[str(expected["message_id"])]  # the id as it came, invalid byte included
         assert letter.headers["x-burrow-dead-reason"] == "undecodable", name
         assert letter.headers["x-burrow-error-type"] == "MalformedProperties", name

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import struct
 from typing import Any
 
@@ -125,6 +126,9 @@ def _value(value: Any) -> bytes:  # one return per AMQP field type
     if isinstance(value, int):
         return encode.table_integer(value)  # the smallest integer type that holds it, as pamqp
     if isinstance(value, float):
+        if not math.isfinite(value):
+            # RabbitMQ answers one with INTERNAL_ERROR, closing the whole connection.
+            raise TypeError(f"RabbitMQ cannot carry the float {value!r} in a header")
         return b"d" + _DOUBLE.pack(value)  # a double holds every float exactly, a 32-bit float does not
     if isinstance(value, str):
         return b"S" + _longstr(value.encode(_UTF8, _KEEP_BYTES))
