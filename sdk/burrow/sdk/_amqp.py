@@ -190,12 +190,23 @@ class AmqpTransport(Transport):
         connection_name: shown in the management UI to tell connections apart.
         reconnect_timeout: seconds a publish waits for a connection that is being
             restored before it raises ``ConnectionLost``.
+        publish_timeout: seconds a publish waits for the broker's confirm once
+            sent; past it (a broker blocked by a resource alarm, or frozen) it raises
+            ``ConnectionLost`` saying so: the message may or may not have been taken.
     """
 
-    def __init__(self, url: str, *, connection_name: str | None = None, reconnect_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connection_name: str | None = None,
+        reconnect_timeout: float = 30.0,
+        publish_timeout: float = 60.0,
+    ) -> None:
         self.url = url
         self.connection_name = connection_name or "burrow"
         self.reconnect_timeout = reconnect_timeout
+        self.publish_timeout = publish_timeout
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
@@ -260,21 +271,26 @@ class AmqpTransport(Transport):
             raise ClientStateError("the transport is not open")
         properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
-            if self._publish_channel.is_closed:
-                raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
             channel = self._raw_publish_channel
             if channel is None or channel.is_closed:
-                # The first publish, or a reconnection replaced the aiormq channel:
-                # this waits until the connection is back. Reusing it meanwhile saves
-                # the three coroutines get_underlay_channel costs on every publish.
+                # The first publish, or the connection (or the channel) was lost: this
+                # waits until it is back, at most reconnect_timeout. Reusing the aiormq
+                # channel meanwhile saves the three coroutines get_underlay_channel
+                # costs on every publish.
                 channel = self._raw_publish_channel = await self._wait_for_publish_channel()
-            await channel.basic_publish(
-                message.body,
-                exchange=message.exchange,
-                routing_key=message.routing_key,
-                properties=properties,
-                mandatory=message.mandatory,
-            )
+            async with asyncio.timeout(self.publish_timeout):
+                await channel.basic_publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    properties=properties,
+                    mandatory=message.mandatory,
+                )
+        except TimeoutError:
+            raise ConnectionLost(
+                f"RabbitMQ did not confirm {message.type or 'the message'} within {self.publish_timeout:g} s "
+                "(blocked by a memory or disk alarm, or not responding); it may or may not have been taken"
+            ) from None
         except Exception:
             # Mapped on the error path only: a context manager entered on every
             # publish costs a noticeable share of the publishing CPU.
@@ -283,10 +299,13 @@ class AmqpTransport(Transport):
 
     async def _wait_for_publish_channel(self) -> aiormq.abc.AbstractChannel:
         """The publishing channel's aiormq channel, waiting at most ``reconnect_timeout`` for a reconnection."""
-        assert self._publish_channel is not None
+        publish_channel = self._publish_channel
+        assert publish_channel is not None
         try:
             async with asyncio.timeout(self.reconnect_timeout):
-                return await self._publish_channel.get_underlay_channel()
+                if isinstance(publish_channel, aio_pika.abc.AbstractRobustChannel):
+                    await publish_channel.ready()  # the connection is back and the channel reopened
+                return await publish_channel.get_underlay_channel()
         except TimeoutError:
             raise ConnectionLost(
                 f"RabbitMQ at {_redacted(self.url)} has been unreachable for {self.reconnect_timeout:g} s; "
