@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,8 @@ log = logging.getLogger("burrow.amqp")
 _PERSISTENT = 2
 _TRANSIENT = 1
 _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
+_RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
+_RESTORE_PAUSE_MAX = 10.0
 
 
 def _salvaging(unmarshal: Any) -> Any:
@@ -109,13 +111,19 @@ class _AmqpSubscription(Subscription):
     """
 
     def __init__(
-        self, channel: aio_pika.abc.AbstractRobustChannel, queue: str, on_message: aiormq.abc.ConsumerCallback
+        self,
+        channel: aio_pika.abc.AbstractRobustChannel,
+        queue: str,
+        on_message: aiormq.abc.ConsumerCallback,
+        declare: Callable[[], Awaitable[None]],
     ) -> None:
         self._channel = channel
         self._queue = queue
         self._on_message = on_message
+        self._declare = declare
         self._tag = f"burrow.{uuid.uuid4().hex}"
         self._cancelled = False
+        self._restoring: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._consume()
@@ -123,7 +131,32 @@ class _AmqpSubscription(Subscription):
 
     async def _consume(self) -> None:
         raw = await self._channel.get_underlay_channel()
+        raw.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
         await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
+
+    def _on_broker_cancel(self, frame: Basic.Cancel) -> None:
+        # The broker ends a consumer whose queue was deleted (or whose quorum
+        # queue lost its leader for good); nothing else would consume again.
+        if self._cancelled or frame.consumer_tag != self._tag:
+            return
+        if self._restoring is None or self._restoring.done():
+            log.error("RabbitMQ cancelled the consumer of queue %s (was it deleted?); declaring it again", self._queue)
+            self._restoring = asyncio.get_running_loop().create_task(self._restore())
+
+    async def _restore(self) -> None:
+        pause = _RESTORE_PAUSE
+        while not self._cancelled:
+            try:
+                with _mapped_errors(f"declaring and consuming {self._queue} again"):
+                    await self._declare()
+                    await self._consume()
+            except TransportError as exc:
+                log.error("could not consume %s again (%s); retrying in %.0f s", self._queue, exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _RESTORE_PAUSE_MAX)
+                continue
+            log.warning("consuming queue %s again", self._queue)
+            return
 
     async def _resume(self, channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
         # The old channel's unsettled deliveries went back to the queue with it.
@@ -140,6 +173,8 @@ class _AmqpSubscription(Subscription):
         # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
         self._cancelled = True  # before any wait: a reconnection must not consume again
         self._channel.reopen_callbacks.discard(self._resume)
+        if self._restoring is not None:
+            self._restoring.cancel()
         # While the broker is unreachable a cancel would wait for a reconnection
         # that may never come; the lost connection took the consumer away anyway.
         timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
@@ -312,8 +347,11 @@ class AmqpTransport(Transport):
                 "the message was not sent"
             ) from None
 
-    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int, topology: TopologySpec | None = None
+    ) -> Subscription:
         connection = self._require_connection()
+        redeclared = topology or TopologySpec(queues=(queue,))
         with _mapped_errors(f"starting to consume {queue.name}"):
             channel = connection.channel()
             await channel.initialize()
@@ -328,7 +366,7 @@ class AmqpTransport(Transport):
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
-            subscription = _AmqpSubscription(channel, queue.name, on_message)
+            subscription = _AmqpSubscription(channel, queue.name, on_message, lambda: self.declare(redeclared))
             await subscription.start()
         self._consume_channels.append(channel)
         return subscription

@@ -237,11 +237,15 @@ class Transport(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int, topology: TopologySpec | None = None
+    ) -> Subscription:
         """Start consuming ``queue`` with at most ``prefetch`` unsettled deliveries.
 
         ``on_delivery`` runs concurrently for up to ``prefetch`` deliveries and
-        must settle each of them.
+        must settle each of them. If the broker ends the consumer (the queue was
+        deleted), the transport declares ``topology`` (by default just the queue)
+        and consumes again, retrying until it can or the subscription is cancelled.
         """
 
     # -- reading a queue without consuming it (dead-letter tools) --

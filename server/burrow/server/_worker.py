@@ -164,7 +164,8 @@ class Worker:
     async def _consume_all(self, transport: Transport) -> None:
         retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
         for service in self.services:
-            await transport.declare(self.topology.service(service))
+            topology = self.topology.service(service)
+            await transport.declare(topology)
             for queue in service.queues:
                 dispatcher = Dispatcher(
                     transport=transport,
@@ -180,7 +181,7 @@ class Worker:
                     retrier=retrier,
                 )
                 subscription = await transport.consume(
-                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency
+                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
                 )
                 self._subscriptions.append(subscription)
 
