@@ -47,7 +47,8 @@ class Client:
         declare: declare each service's queues before its first send, so tasks
             wait for a worker that has not started yet. Turn off where the
             topology is managed elsewhere; a send with no queue bound then
-            raises ``Unroutable``.
+            raises ``Unroutable``. The delay cascade is not declared either: a
+            delayed send needs it to exist already (docs/delays.md).
         default_timeout: seconds a call waits for its reply when neither the
             call nor its contract sets a timeout.
     """
@@ -71,7 +72,7 @@ class Client:
         # One declaration per service, shared by the sends that race to make it.
         self._declaring: dict[str, asyncio.Future[None]] = {}
         self._ready: set[str] = set()
-        self._delayer = Delayer(transport, self._topology)
+        self._delayer = Delayer(transport, self._topology, declare=declare)
         self._caller = Caller(
             transport,
             exchange=self._topology.exchange,
