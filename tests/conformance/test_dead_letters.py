@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from burrow.sdk import RetryPolicy
-from burrow.server import Context, Worker
+from burrow.server import Context, DeadLetters, Worker
 
-from contracts.cleanup import DeleteFile, FileInfo, StatFile
+from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
 from tests.conformance.conftest import WAIT, Stack, raw
 
 
@@ -230,4 +230,31 @@ async def test_a_sync_callable_that_returns_a_coroutine_is_awaited(stack: Stack)
             await client.send(DeleteFile(path="/tmp/a"))
             assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/a"
     assert await stack.count("cleanup") == 0
+    assert await stack.count("cleanup.dead") == 0
+
+
+async def test_replay_sends_back_every_dead_letter_even_with_repeated_ids_and_runs_calls(stack: Stack) -> None:
+    ran: asyncio.Queue[str] = asyncio.Queue()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        await ran.put(task.path)
+
+    async def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        await ran.put(f"stat {task.path}")
+        return FileInfo(path=task.path, size=1, modified_at=0.0)
+
+    worker = stack.worker()
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with worker, DeadLetters(stack.transport(), cleanup) as dead:
+        for number in range(3):  # one message id for all three
+            body = f'{{"path": "/tmp/{number}"}}'.encode()
+            await stack.publish_raw(raw("cleanup.dead", body, type="cleanup.delete_file"))
+        # A dead-lettered call still carries the deadline its caller gave up at.
+        await stack.publish_raw(
+            raw("cleanup.dead", b'{"path": "/tmp/s"}', type="cleanup.stat_file", headers={"x-burrow-deadline": 1})
+        )
+        assert await dead.replay() == 4
+        runs = {await asyncio.wait_for(ran.get(), WAIT) for _ in range(4)}
+    assert runs == {"/tmp/0", "/tmp/1", "/tmp/2", "stat /tmp/s"}
     assert await stack.count("cleanup.dead") == 0

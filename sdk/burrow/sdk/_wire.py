@@ -21,6 +21,7 @@ __all__ = [
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
     "HEADER_RAW_PROPERTIES",
+    "HEADER_REPLAY",
     "HEADER_REPLY",
     "PROTOCOL_VERSION",
     "REPLY_ERROR",
@@ -50,6 +51,7 @@ HEADER_FIRST_FAILED_AT = "x-burrow-first-failed-at"  # epoch milliseconds; kept 
 HEADER_ORIGINAL_EXCHANGE = "x-burrow-original-exchange"
 HEADER_ORIGINAL_ROUTING_KEY = "x-burrow-original-routing-key"
 HEADER_ORIGINAL_QUEUE = "x-burrow-original-queue"
+HEADER_REPLAY = "x-burrow-replay"  # set on a replayed copy: the replay run it came from
 
 # Set on a message whose properties could not be decoded at all: their raw bytes.
 HEADER_RAW_PROPERTIES = "x-burrow-raw-properties"

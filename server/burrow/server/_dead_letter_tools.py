@@ -10,6 +10,7 @@ the messages it holds are invisible to other readers.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -21,6 +22,7 @@ from burrow.sdk._wire import (
     HEADER_ATTEMPT,
     HEADER_CONTRACT,
     HEADER_DEAD_REASON,
+    HEADER_DEADLINE,
     HEADER_DUE,
     HEADER_ERROR_MESSAGE,
     HEADER_ERROR_TYPE,
@@ -29,16 +31,18 @@ from burrow.sdk._wire import (
     HEADER_ORIGINAL_EXCHANGE,
     HEADER_ORIGINAL_QUEUE,
     HEADER_ORIGINAL_ROUTING_KEY,
+    HEADER_REPLAY,
 )
 
 __all__ = ["DeadLetter", "DeadLetters"]
 
-# What a replay drops: the verdict of the last run, so the message starts afresh at attempt 1.
+# What a replay drops: the verdict of the last run (and a call's past deadline), so the message starts afresh.
 _VERDICT_HEADERS = frozenset(
     {
         HEADER_ATTEMPT,
         HEADER_CONTRACT,
         HEADER_DEAD_REASON,
+        HEADER_DEADLINE,  # a replayed call has no caller waiting: its old deadline would expire it unrun
         HEADER_DUE,
         HEADER_ERROR_MESSAGE,
         HEADER_ERROR_TYPE,
@@ -47,6 +51,7 @@ _VERDICT_HEADERS = frozenset(
         HEADER_ORIGINAL_EXCHANGE,
         HEADER_ORIGINAL_QUEUE,
         HEADER_ORIGINAL_ROUTING_KEY,
+        HEADER_REPLAY,
     }
 )
 
@@ -136,26 +141,27 @@ class DeadLetters:
         it is not replayed twice in one call.
         """
         held: list[Delivery] = []
-        seen: set[str] = set()
+        found: set[str] = set()
         replayed = 0
+        run = uuid.uuid4().hex  # marks this call's copies: one back as a new dead letter ends the pass
         try:
             while (delivery := await self._transport.get(self.queue)) is not None:
-                message_id = delivery.message_id or ""
-                if message_id in seen:  # back from a failed replay: the queue has wrapped around
+                if delivery.headers.get(HEADER_REPLAY) == run:  # failed again: the queue has wrapped around
                     held.append(delivery)
                     break
-                seen.add(message_id)
+                message_id = delivery.message_id or ""
                 if message_ids is not None and message_id not in message_ids:
                     held.append(delivery)
                     continue
                 try:
-                    await self._transport.publish(self._replay_copy(delivery))
+                    await self._transport.publish(self._replay_copy(delivery, run))
                 except BaseException:
                     held.append(delivery)  # not replayed: it stays a dead letter
                     raise
                 await delivery.ack()
                 replayed += 1
-                if message_ids is not None and seen.issuperset(message_ids):
+                found.add(message_id)
+                if message_ids is not None and found.issuperset(message_ids):
                     break
         finally:
             await _put_back(held)
@@ -165,10 +171,11 @@ class DeadLetters:
         """Delete every dead letter of the service; return how many."""
         return await self._transport.purge(self.queue)
 
-    def _replay_copy(self, delivery: Delivery) -> OutgoingMessage:
+    def _replay_copy(self, delivery: Delivery, run: str) -> OutgoingMessage:
         headers = {key: value for key, value in strip_death_headers(delivery.headers).items()}
         for key in _VERDICT_HEADERS:
             headers.pop(key, None)
+        headers[HEADER_REPLAY] = run
         # The type is the contract's wire name, which is also its routing key; the
         # original routing key may be a delay-cascade key.
         routing_key = delivery.type or str(delivery.headers.get(HEADER_ORIGINAL_ROUTING_KEY, ""))
