@@ -258,3 +258,33 @@ async def test_replay_sends_back_every_dead_letter_even_with_repeated_ids_and_ru
         runs = {await asyncio.wait_for(ran.get(), WAIT) for _ in range(4)}
     assert runs == {"/tmp/0", "/tmp/1", "/tmp/2", "stat /tmp/s"}
     assert await stack.count("cleanup.dead") == 0
+
+
+async def test_a_handler_past_its_time_limit_is_cancelled_and_counts_as_a_failure(stack: Stack) -> None:
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        started.append(ctx.attempt)
+        try:
+            await asyncio.Event().wait()  # hangs
+        except asyncio.CancelledError:
+            cancelled.append(ctx.attempt)
+            raise
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = Worker(transport=stack.transport(), time_limit=60.0)
+    worker.bind(DeleteFile, delete_file, retry=RetryPolicy(attempts=2, backoff=0.0, jitter=0.0), time_limit=0.2)
+    worker.bind(StatFile, stat_file)
+    async with stack.client() as client, worker:
+        await client.send(DeleteFile(path="/tmp/slow"))
+        dead = await stack.next_message("cleanup.dead")
+
+    assert started == cancelled == [1, 2]  # retried once as its policy says, each attempt cancelled
+    assert dead.headers["x-burrow-dead-reason"] == "handler-failed"
+    assert dead.headers["x-burrow-error-type"] == "HandlerTimeout"
+    assert dead.headers["x-burrow-error-message"] == (
+        "cleanup.delete_file handler ran past its time limit of 0.2 s and was cancelled"
+    )

@@ -11,6 +11,8 @@ __all__ = [
     "HEADER_CONTRACT",
     "HEADER_DEAD_REASON",
     "HEADER_DEADLINE",
+    "HEADER_DELIVERIES",
+    "HEADER_DELIVERY_COUNT",
     "HEADER_DUE",
     "HEADER_ERROR_MESSAGE",
     "HEADER_ERROR_TYPE",
@@ -35,6 +37,8 @@ HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
 HEADER_DUE = "x-burrow-due"  # epoch milliseconds before which a delayed message must not be handled
+HEADER_DELIVERIES = "x-burrow-deliveries"  # classic queues: deliveries so far that were not settled, plus this one
+HEADER_DELIVERY_COUNT = "x-delivery-count"  # quorum queues: set by RabbitMQ, earlier deliveries returned unsettled
 
 # Set on a call's reply: what its body holds (docs/calls.md).
 HEADER_REPLY = "x-burrow-reply"

@@ -23,6 +23,8 @@ from burrow.sdk._wire import (
     HEADER_CONTRACT,
     HEADER_DEAD_REASON,
     HEADER_DEADLINE,
+    HEADER_DELIVERIES,
+    HEADER_DELIVERY_COUNT,
     HEADER_DUE,
     HEADER_ERROR_MESSAGE,
     HEADER_ERROR_TYPE,
@@ -42,6 +44,8 @@ _VERDICT_HEADERS = frozenset(
         HEADER_ATTEMPT,
         HEADER_CONTRACT,
         HEADER_DEAD_REASON,
+        HEADER_DELIVERIES,
+        HEADER_DELIVERY_COUNT,
         HEADER_DEADLINE,  # a replayed call has no caller waiting: its old deadline would expire it unrun
         HEADER_DUE,
         HEADER_ERROR_MESSAGE,

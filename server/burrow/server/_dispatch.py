@@ -15,22 +15,26 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, TypeGuard
 
 from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport, TransportError
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._retry import NO_RETRY
-from burrow.sdk._wire import HEADER_DUE
+from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DELIVERY_COUNT, HEADER_DUE
 from burrow.server._context import Context
-from burrow.server._dead_letters import DeadReason, dead_letter
+from burrow.server._dead_letters import DeadReason, counted_copy, dead_letter
 from burrow.server._replies import reply_rejected, serve_call
 from burrow.server._retry import Retrier, attempt_of
 
-__all__ = ["Binding", "Dispatcher", "HandlerCancelled"]
+__all__ = ["Binding", "Dispatcher", "HandlerCancelled", "HandlerTimeout"]
 
 
 class HandlerCancelled(Exception):
     """Raised when a handler ends with a ``CancelledError`` the worker did not cause."""
+
+
+class HandlerTimeout(Exception):
+    """Raised when a handler runs past its time limit (it is cancelled; a thread runs on)."""
 
 
 log = logging.getLogger("burrow.worker")
@@ -47,13 +51,20 @@ class Binding:
     dead-letters at once.
     """
 
-    __slots__ = ("handler", "info", "is_async", "retry")
+    __slots__ = ("handler", "info", "is_async", "retry", "time_limit")
 
-    def __init__(self, info: ContractInfo, handler: Callable[..., Any], retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        info: ContractInfo,
+        handler: Callable[..., Any],
+        retry: RetryPolicy | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         self.info = info
         self.handler = handler
         self.is_async = _is_async(handler)
         self.retry = retry or info.retry or NO_RETRY
+        self.time_limit = time_limit  # None: the worker's
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:
@@ -94,7 +105,11 @@ class Dispatcher:
         in_flight: set[asyncio.Task[Any]],
         accepting: Callable[[], bool],
         retrier: Retrier | None = None,
+        time_limit: float | None = None,
+        max_deliveries: int | None = None,
     ) -> None:
+        self._time_limit = time_limit
+        self._max_deliveries = max_deliveries
         self._transport = transport
         self._bindings = bindings
         self._dead_letter_queue = dead_letter_queue
@@ -112,6 +127,8 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
+            if delivery.redelivered and self._max_deliveries is not None and await self._redelivered(delivery):
+                return
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             await self._dispatch(delivery)
@@ -186,6 +203,21 @@ class Dispatcher:
         await delivery.ack()
 
     async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
+        limit = binding.time_limit or self._time_limit
+        if limit is None:
+            return await self._call(binding, message, context)
+        timeout = asyncio.timeout(limit)
+        try:
+            async with timeout:
+                return await self._call(binding, message, context)
+        except TimeoutError:
+            if not timeout.expired():
+                raise  # the handler's own
+            raise HandlerTimeout(
+                f"{binding.info.wire_name} handler ran past its time limit of {limit:g} s and was cancelled"
+            ) from None
+
+    async def _call(self, binding: Binding, message: Any, context: Context) -> Any:
         try:
             if binding.is_async:
                 result = binding.handler(message, context)
@@ -223,6 +255,50 @@ class Dispatcher:
         )
         await reply_rejected(self._transport, delivery, detail)
 
+    async def _redelivered(self, delivery: Delivery) -> bool:
+        """Count a delivery that came back unsettled; True when it was settled here.
+
+        A quorum queue counts deliveries itself (``x-delivery-count``). On a
+        classic queue the count travels in ``x-burrow-deliveries`` on a copy:
+        the delivery is republished to the back of its queue with the count
+        raised, then acked. Past ``max_deliveries`` it is dead-lettered instead.
+        """
+        assert self._max_deliveries is not None
+        broker_count = delivery.headers.get(HEADER_DELIVERY_COUNT)
+        if _is_count(broker_count):
+            deliveries = broker_count + 1
+        else:
+            previous = delivery.headers.get(HEADER_DELIVERIES)
+            deliveries = (previous if _is_count(previous) else 1) + 1
+        if deliveries > self._max_deliveries:
+            detail = (
+                f"delivered {deliveries} times without being settled: the worker crashed, hung or lost its "
+                f"connection while handling it (max_deliveries={self._max_deliveries})"
+            )
+            log.error("dead-lettering %s message %r: %s", delivery.type, delivery.message_id, detail)
+            await dead_letter(
+                self._transport,
+                delivery,
+                queue=self._dead_letter_queue,
+                reason=DeadReason.REDELIVERED,
+                error_type="Redelivered",
+                error_message=detail,
+            )
+            await reply_rejected(self._transport, delivery, detail)
+            return True
+        if _is_count(broker_count):
+            return False  # the broker keeps counting
+        log.warning(
+            "%s message %r came back unsettled (delivery %d of at most %d)",
+            delivery.type,
+            delivery.message_id,
+            deliveries,
+            self._max_deliveries,
+        )
+        await self._transport.publish(counted_copy(delivery, deliveries))
+        await delivery.ack()
+        return True
+
     async def _contain(self, delivery: Delivery, exc: Exception) -> None:
         """Dead-letter a delivery the worker itself failed on, instead of requeueing it in a loop."""
         log.error(
@@ -244,6 +320,10 @@ class Dispatcher:
             error_type=type(exc).__qualname__,
             error_message=str(exc),
         )
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 async def _settle_quietly(settling: Awaitable[None]) -> None:

@@ -40,6 +40,11 @@ Handler = Callable[[C, Context], Awaitable[R]] | Callable[[C, Context], R]
 DEFAULT_URL = "amqp://guest:guest@localhost/"
 
 
+def _check_time_limit(time_limit: float | None) -> None:
+    if time_limit is not None and not time_limit > 0:
+        raise ConfigurationError(f"a time limit is a positive number of seconds (or None), got {time_limit}")
+
+
 class WorkerState(enum.Enum):
     IDLE = "idle"
     RUNNING = "running"
@@ -63,6 +68,13 @@ class Worker:
             those still running then are cancelled and their messages requeued
             (a synchronous handler's thread runs on: make handlers idempotent).
         threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
+        time_limit: seconds a handler may run (``bind`` can set its own); past it
+            the handler is cancelled and the attempt counts as a failure, so its
+            retry policy applies. None: no limit. Keep it below RabbitMQ's
+            ``consumer_timeout`` (docs/worker.md).
+        max_deliveries: how many times a message may be delivered without being
+            settled (the worker crashed, hung or lost its connection while handling
+            it) before it is dead-lettered with reason ``redelivered``. None: no bound.
     """
 
     def __init__(
@@ -75,9 +87,16 @@ class Worker:
         grace_period: float = 30.0,
         threads: int | None = None,
         name: str = "burrow-worker",
+        time_limit: float | None = None,
+        max_deliveries: int | None = 5,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        _check_time_limit(time_limit)
+        if max_deliveries is not None and max_deliveries < 1:
+            raise ConfigurationError(f"max_deliveries must be at least 1 (or None), got {max_deliveries}")
+        self.time_limit = time_limit
+        self.max_deliveries = max_deliveries
         self.url = url
         self.topology = topology or Topology()
         self.concurrency = concurrency
@@ -99,7 +118,14 @@ class Worker:
     def state(self) -> WorkerState:
         return self._state
 
-    def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R], *, retry: RetryPolicy | None = None) -> None:
+    def bind(
+        self,
+        contract: type[Bindable[C, R]],
+        handler: Handler[C, R],
+        *,
+        retry: RetryPolicy | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         """Serve ``contract`` with ``handler``.
 
         The type checker verifies that the handler takes this contract and
@@ -107,6 +133,7 @@ class Worker:
 
         Args:
             retry: how a failing handler is retried, overriding the contract's policy.
+            time_limit: seconds this handler may run, overriding the worker's ``time_limit``.
         """
         if self._state is not WorkerState.IDLE:
             raise ClientStateError("bind handlers before the worker starts")
@@ -119,7 +146,8 @@ class Worker:
             raise ConfigurationError(
                 f"{info.wire_name} is a call: calls are not retried (the caller gets the failure and decides)"
             )
-        self._bindings[info.wire_name] = Binding(info, handler, retry)
+        _check_time_limit(time_limit)
+        self._bindings[info.wire_name] = Binding(info, handler, retry, time_limit)
 
     @property
     def services(self) -> list[Service]:
@@ -179,6 +207,8 @@ class Worker:
                     in_flight=self._in_flight,
                     accepting=self._accepting,
                     retrier=retrier,
+                    time_limit=self.time_limit,
+                    max_deliveries=self.max_deliveries,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
