@@ -57,6 +57,7 @@ SERVER = [
     "DeadLetters",
     "DeadReason",
     "Handler",
+    "HandlerTimeout",
     "Worker",
     "WorkerState",
 ]

@@ -71,7 +71,7 @@ class Worker:
         time_limit: seconds a handler may run (``bind`` can set its own); past it
             the handler is cancelled and the attempt counts as a failure, so its
             retry policy applies. None: no limit. Keep it below RabbitMQ's
-            ``consumer_timeout`` (docs/worker.md).
+            ``consumer_timeout`` (docs/protocol.md, *Consuming*).
         max_deliveries: how many times a message may be delivered without being
             settled (the worker crashed, hung or lost its connection while handling
             it) before it is dead-lettered with reason ``redelivered``. None: no bound.
