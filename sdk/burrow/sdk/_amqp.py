@@ -44,6 +44,7 @@ log = logging.getLogger("burrow.amqp")
 _PERSISTENT = 2
 _TRANSIENT = 1
 _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
+_LARGE_BODY = 1024 * 1024  # bytes; larger bodies are published on a channel of their own (``_publish_large``)
 _RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
 _RESTORE_PAUSE_MAX = 10.0
 
@@ -306,6 +307,9 @@ class AmqpTransport(Transport):
             raise ClientStateError("the transport is not open")
         properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
+            if len(message.body) > _LARGE_BODY:
+                await self._publish_large(message, properties)
+                return
             channel = self._raw_publish_channel
             if channel is None or channel.is_closed:
                 # The first publish, or the connection (or the channel) was lost: this
@@ -331,6 +335,33 @@ class AmqpTransport(Transport):
             # publish costs a noticeable share of the publishing CPU.
             with _mapped_errors(f"publishing {message.type}"):
                 raise
+
+    async def _publish_large(self, message: OutgoingMessage, properties: Basic.Properties) -> None:
+        """Publish a large body on a channel of its own.
+
+        RabbitMQ answers a body over its ``max_message_size`` (128 MiB by default
+        on 3.x, 16 MiB on 4.x) by closing the channel: on the shared publishing
+        channel that would fail every confirm in flight as ``ConnectionLost``.
+        Here only this message fails, with a ``PublishError`` that says why.
+        """
+        await self._wait_for_publish_channel()  # the connection is up, or ConnectionLost
+        connection = self._require_connection()
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        try:
+            raw = await channel.get_underlay_channel()
+            async with asyncio.timeout(self.publish_timeout):
+                await raw.basic_publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    properties=properties,
+                    mandatory=message.mandatory,
+                )
+        except aiormq.exceptions.ChannelPreconditionFailed as exc:
+            raise PublishError(f"the broker refused {message.type or 'the message'}: {exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()
 
     async def _wait_for_publish_channel(self) -> aiormq.abc.AbstractChannel:
         """The publishing channel's aiormq channel, waiting at most ``reconnect_timeout`` for a reconnection."""
