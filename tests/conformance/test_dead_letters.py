@@ -288,3 +288,31 @@ async def test_a_handler_past_its_time_limit_is_cancelled_and_counts_as_a_failur
     assert dead.headers["x-burrow-error-message"] == (
         "cleanup.delete_file handler ran past its time limit of 0.2 s and was cancelled"
     )
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("this exception cannot be printed")
+
+
+async def test_a_message_the_worker_itself_fails_on_is_dead_lettered_not_requeued(stack: Stack) -> None:
+    runs: list[str] = []
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        runs.append(task.path)
+        raise Unprintable  # the worker fails while recording the failure
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = stack.worker()
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with stack.client() as client, worker:
+        await client.send(DeleteFile(path="/tmp/a"))
+        dead = await stack.next_message("cleanup.dead")
+    assert runs == ["/tmp/a"]  # once: not requeued to run again
+    assert dead.headers["x-burrow-dead-reason"] == "worker-error"
+    assert dead.headers["x-burrow-error-type"] == "RuntimeError"
+    assert dead.headers["x-burrow-error-message"] == "this exception cannot be printed"
+    assert await stack.count("cleanup") == 0

@@ -116,9 +116,11 @@ async def test_every_bad_message_is_dead_lettered_and_every_valid_one_handled_on
     finished = time.perf_counter()
 
     reasons = collections.Counter(str(letter.headers.get("x-burrow-dead-reason")) for letter in dead)
+    errors = collections.Counter(str(letter.headers.get("x-burrow-error-type")) for letter in dead)
     print(
         f"\nfuzz {context}: sent {len(planned)} ({BAD} bad, {VALID} valid); handled {sum(handled.values())} "
-        f"({len(handled)} distinct); dead-lettered {len(dead)} {dict(sorted(reasons.items()))}; unsettled {left}; "
+        f"({len(handled)} distinct); dead-lettered {len(dead)} {dict(sorted(reasons.items()))} "
+        f"by error type {dict(sorted(errors.items()))}; unsettled {left}; "
         f"publish {published - started:.1f} s, worker {settled - published:.1f} s, total {finished - started:.1f} s"
     )
     assert left == 0, context
