@@ -13,8 +13,9 @@ from typing import Any
 import aio_pika
 import aio_pika.abc
 import pytest
+from burrow.cli import main
 from burrow.sdk import AmqpTransport, Client, ContractError, Delivery, OutgoingMessage, Topology
-from burrow.server import Context, Worker, WorkerState
+from burrow.server import Context, DeadLetters, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
 from tests.integration._raw import WAIT, message_count, raw_channel
@@ -166,3 +167,36 @@ async def test_a_reply_that_does_not_decode_raises_contract_error(amqp_url: str)
             with pytest.raises(ContractError, match="the reply does not decode as FileInfo: cannot decode"):
                 await asyncio.wait_for(client.call(StatFile(path="/tmp/a")), WAIT)
             await responder
+
+
+async def test_dead_letters_with_bytes_that_are_not_utf8_can_be_listed_and_printed(
+    amqp_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        raise AssertionError("a message with bad properties must not reach its handler")
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = Worker(amqp_url)
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with worker:
+        sender = AmqpTransport(amqp_url)
+        await sender.open()
+        try:
+            await sender.publish(bad_message("message_id", BAD_PROPERTIES["message_id"]))
+        finally:
+            await sender.close()
+        await wait_for_dead_letters(amqp_url, 1)
+
+    async with DeadLetters.connect(amqp_url, cleanup) as dead:
+        (letter,) = await dead.list()
+    assert letter.message_id == "id-\\xff"  # printable, and what `burrow dead show|replay --id` take
+    assert letter.error_type == "MalformedProperties"
+    assert await asyncio.to_thread(main, ["dead", "list", "cleanup", "--url", amqp_url]) == 0
+    printed = capsys.readouterr().out
+    assert "id-\\xff" in printed
+    printed.encode("utf-8")  # a terminal can show it: no lone surrogates
+    async with DeadLetters.connect(amqp_url, cleanup) as dead:
+        assert await dead.replay(["id-\\xff"]) == 1

@@ -65,6 +65,8 @@ class DeadLetter:
     """One message of a dead-letter queue, with why it is there.
 
     Attributes:
+        message_id, contract: as they came; bytes that are not UTF-8 (a message
+            whose properties were malformed) are written as ``\\xff``.
         message: the body decoded with its contract, when the service's
             contracts are known and it decodes; else None (see ``decode_error``).
         attempts: how many times a handler tried it.
@@ -153,7 +155,7 @@ class DeadLetters:
                 if delivery.headers.get(HEADER_REPLAY) == run:  # failed again: the queue has wrapped around
                     held.append(delivery)
                     break
-                message_id = delivery.message_id or ""
+                message_id = _displayable(delivery.message_id or "")
                 if message_ids is not None and message_id not in message_ids:
                     held.append(delivery)
                     continue
@@ -200,8 +202,8 @@ class DeadLetters:
         headers = delivery.headers
         message, decode_error = self._decode(delivery)
         return DeadLetter(
-            message_id=delivery.message_id or "",
-            contract=delivery.type or str(headers.get(HEADER_CONTRACT, "")),
+            message_id=_displayable(delivery.message_id or ""),
+            contract=_displayable(delivery.type or str(headers.get(HEADER_CONTRACT, ""))),
             reason=str(headers.get(HEADER_DEAD_REASON, "")),
             error_type=str(headers.get(HEADER_ERROR_TYPE, "")),
             error_message=str(headers.get(HEADER_ERROR_MESSAGE, "")),
@@ -232,6 +234,11 @@ async def _put_back(held: list[Delivery]) -> None:
     # serves returned messages first, in the order they were returned).
     for delivery in held:
         await delivery.reject(requeue=True)
+
+
+def _displayable(text: str) -> str:
+    """``text`` with bytes that were not UTF-8 (kept as surrogate escapes) written as ``\\xff``: printable anywhere."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _int(value: Any) -> int | None:
