@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from burrow.sdk import Client
 from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
-from tests.integration._raw import WAIT, raw_channel
+from tests.integration._raw import WAIT, drain, message_count, publish_raw, raw_channel
 
 
 async def consumers(url: str, queue: str) -> int:
@@ -63,3 +64,29 @@ async def test_a_client_declares_again_when_its_cached_declaration_went_stale(am
     async with raw_channel(amqp_url) as channel:
         declared = await channel.declare_queue("cleanup", passive=True)
         assert declared.declaration_result.message_count == 2
+
+
+async def test_a_dead_letter_queue_deleted_under_a_worker_is_declared_again(amqp_url: str) -> None:
+    def delete_file(task: DeleteFile, ctx: Context) -> None:
+        raise NotImplementedError
+
+    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = Worker(amqp_url)
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with worker:
+        async with raw_channel(amqp_url) as channel:
+            await channel.queue_delete("cleanup.dead")
+        await publish_raw(amqp_url, "cleanup", b"not json", type="cleanup.delete_file")
+        # The copy is refused (no such queue) once; the worker declares the queue again and the next try lands.
+        async with asyncio.timeout(WAIT):
+            while True:
+                with contextlib.suppress(Exception):  # the passive declare fails until the queue is back
+                    if await message_count(amqp_url, "cleanup.dead") == 1:
+                        break
+                await asyncio.sleep(0.1)
+    (dead,) = await drain(amqp_url, "cleanup.dead")
+    assert dead.headers["x-burrow-dead-reason"] == "undecodable"
+    assert await message_count(amqp_url, "cleanup") == 0

@@ -17,7 +17,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any, TypeGuard
 
-from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport, TransportError
+from burrow.sdk import (
+    ContractError,
+    ContractInfo,
+    Delivery,
+    RetryPolicy,
+    Topology,
+    TopologySpec,
+    Transport,
+    TransportError,
+    Unroutable,
+)
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._retry import NO_RETRY
 from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DELIVERY_COUNT, HEADER_DUE
@@ -93,6 +103,9 @@ class Dispatcher:
         in_flight: the worker's set of running dispatches, for graceful shutdown.
         accepting: returns False once the worker is stopping.
         retrier: re-publishes failed messages for a later attempt (retry policies).
+        time_limit: the worker's default handler time limit, in seconds.
+        max_deliveries: how many unsettled deliveries a message may have before it is dead-lettered.
+        topology: the service's entities, declared again when the dead-letter queue has gone.
     """
 
     def __init__(
@@ -107,7 +120,9 @@ class Dispatcher:
         retrier: Retrier | None = None,
         time_limit: float | None = None,
         max_deliveries: int | None = None,
+        topology: TopologySpec | None = None,
     ) -> None:
+        self._topology = topology
         self._time_limit = time_limit
         self._max_deliveries = max_deliveries
         self._transport = transport
@@ -136,7 +151,7 @@ class Dispatcher:
             # The worker gave up waiting for this handler at shutdown.
             await _settle_quietly(delivery.reject(requeue=True))
             raise
-        except TransportError:
+        except TransportError as exc:
             if delivery.settled:
                 return  # e.g. a call's reply could not be sent after its request was acked
             # The broker refused the dead-letter or retry copy, or the connection
@@ -144,6 +159,11 @@ class Dispatcher:
             log.exception(
                 "could not settle %s message %r; it goes back to its queue", delivery.type, delivery.message_id
             )
+            if isinstance(exc, Unroutable) and self._topology is not None:
+                # The dead-letter queue was deleted under the worker: declare it
+                # (and the service's other entities) again for the next try.
+                with contextlib.suppress(TransportError):
+                    await self._transport.declare(self._topology)
             await asyncio.sleep(_REQUEUE_PAUSE)
             await _settle_quietly(delivery.reject(requeue=True))
         except Exception as exc:

@@ -209,6 +209,7 @@ class Worker:
                     retrier=retrier,
                     time_limit=self.time_limit,
                     max_deliveries=self.max_deliveries,
+                    topology=topology,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
