@@ -17,13 +17,16 @@ async def test_a_sent_task_is_stored_persistently(amqp_url: str) -> None:
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
 
 
-async def test_a_send_after_the_queue_was_deleted_raises_unroutable(amqp_url: str) -> None:
-    async with Client.connect(amqp_url) as client:
-        await client.send(DeleteFile(path="/tmp/a"))
+async def test_a_send_after_the_queue_was_deleted_raises_unroutable_without_declarations(amqp_url: str) -> None:
+    # A client that declares declares again instead (tests/integration/test_deleted_queue.py).
+    async with Client.connect(amqp_url) as declaring:
+        await declaring.send(DeleteFile(path="/tmp/a"))
+    async with Client(AmqpTransport(amqp_url), declare=False) as client:
+        await client.send(DeleteFile(path="/tmp/b"))
         async with raw_channel(amqp_url) as channel:
             await channel.queue_delete("cleanup")
         with pytest.raises(Unroutable):
-            await client.send(DeleteFile(path="/tmp/b"))
+            await client.send(DeleteFile(path="/tmp/c"))
 
 
 async def test_a_send_to_a_missing_exchange_raises_and_the_client_recovers(amqp_url: str) -> None:

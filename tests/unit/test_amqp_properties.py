@@ -28,7 +28,7 @@ MESSAGES = {
         type="cleanup.delete_file",
         message_id="id-1",
         content_type="application/msgpack",
-        headers={"x-burrow-fingerprint": "f", "x-burrow-attempt": 3},
+        headers={"x-burrow-attempt": 3, "x-burrow-fingerprint": "f"},  # pamqp sorts names; Burrow keeps the order
         timestamp=0,
         app_id="billing-ü",
     ),
@@ -111,6 +111,26 @@ def test_wire_properties_decode_back_to_the_message() -> None:
     assert properties.headers == TASK.headers
     assert properties.delivery_mode == 2
     assert properties.timestamp == datetime.fromtimestamp(1_790_000_000, UTC)
+
+
+def test_headers_keep_their_order_and_floats_stay_doubles() -> None:
+    """Unlike pamqp, which sorts names and writes 32-bit floats: a copy must carry what came."""
+    message = OutgoingMessage(
+        exchange="", routing_key="q", body=b"", type="t", message_id="i", headers={"b": 1700000000123.0, "a": b"\xff"}
+    )
+    properties = Basic.Properties()
+    encoded = encode_properties(message)
+    properties.unmarshal(int.from_bytes(encoded[:2]), encoded[2:])
+    assert properties.headers is not None
+    assert list(properties.headers.items()) == [("b", 1700000000123.0), ("a", b"\xff")]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_float_rabbitmq_cannot_carry_is_refused_before_publishing(value: float) -> None:
+    # RabbitMQ closes the whole connection with INTERNAL_ERROR on one.
+    message = OutgoingMessage(exchange="", routing_key="q", body=b"", type="t", message_id="i", headers={"x": value})
+    with pytest.raises(TypeError, match="cannot carry"):
+        encode_properties(message)
 
 
 def test_a_value_longer_than_a_short_string_is_refused() -> None:

@@ -61,6 +61,7 @@ SERVER = [
     "DeadLetters",
     "DeadReason",
     "Handler",
+    "HandlerTimeout",
     "Worker",
     "WorkerState",
 ]

@@ -66,3 +66,9 @@ def test_at_least_one_attempt_is_needed() -> None:
     with pytest.raises(ConfigurationError) as caught:
         RetryPolicy(attempts=0)
     assert str(caught.value) == "RetryPolicy.attempts must be at least 1, got 0"
+
+
+@pytest.mark.parametrize("attempt", [1_026, 1_100, 10**6])
+def test_the_delay_stays_at_its_cap_where_the_power_overflows(attempt: int) -> None:
+    assert RetryPolicy(attempts=10**7, jitter=0).delay_before(attempt) == 300.0
+    assert RetryPolicy(attempts=10**7, backoff=0, jitter=0).delay_before(attempt) == 0.0

@@ -12,8 +12,9 @@ import logging
 import os
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import aio_pika.abc
@@ -21,7 +22,8 @@ import aiormq
 import aiormq.abc
 import aiormq.exceptions
 import pamqp.exceptions
-from burrow.sdk._amqp_properties import WireProperties
+import pamqp.frame
+from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, salvage_header_frame
 from burrow.sdk._errors import (
     AccessRefused,
     BrokerUnreachable,
@@ -53,6 +55,30 @@ log = logging.getLogger("burrow.amqp")
 _PERSISTENT = 2
 _TRANSIENT = 1
 _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
+_LARGE_BODY = 1024 * 1024  # bytes; larger bodies are published on a channel of their own (``_publish_large``)
+_RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
+_RESTORE_PAUSE_MAX = 10.0
+
+
+def _salvaging(unmarshal: Any) -> Any:
+    def unmarshal_header_frame(frame_data: bytes) -> Any:
+        try:
+            return unmarshal(frame_data)
+        except Exception as exc:  # UnmarshalingException, or OverflowError for a huge timestamp
+            return salvage_header_frame(frame_data, exc)
+
+    unmarshal_header_frame.salvaging = True  # type: ignore[attr-defined]
+    return unmarshal_header_frame
+
+
+# A message whose properties pamqp cannot decode (RabbitMQ routes it) would make
+# aiormq close the connection, and the broker deliver it first again after the
+# reconnection: the queue would stall. pamqp looks this function up at each
+# content header, so this is the one place to catch it; it changes nothing for
+# properties pamqp decodes. The delivery then carries the problem and the worker
+# dead-letters it.
+if not getattr(pamqp.frame._unmarshal_header_frame, "salvaging", False):
+    pamqp.frame._unmarshal_header_frame = _salvaging(pamqp.frame._unmarshal_header_frame)
 
 
 @contextlib.contextmanager
@@ -97,13 +123,19 @@ class _AmqpSubscription(Subscription):
     """
 
     def __init__(
-        self, channel: aio_pika.abc.AbstractRobustChannel, queue: str, on_message: aiormq.abc.ConsumerCallback
+        self,
+        channel: aio_pika.abc.AbstractRobustChannel,
+        queue: str,
+        on_message: aiormq.abc.ConsumerCallback,
+        declare: Callable[[], Awaitable[None]],
     ) -> None:
         self._channel = channel
         self._queue = queue
         self._on_message = on_message
+        self._declare = declare
         self._tag = f"burrow.{uuid.uuid4().hex}"
         self._cancelled = False
+        self._restoring: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._consume()
@@ -111,7 +143,32 @@ class _AmqpSubscription(Subscription):
 
     async def _consume(self) -> None:
         raw = await self._channel.get_underlay_channel()
+        raw.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
         await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
+
+    def _on_broker_cancel(self, frame: Basic.Cancel) -> None:
+        # The broker ends a consumer whose queue was deleted (or whose quorum
+        # queue lost its leader for good); nothing else would consume again.
+        if self._cancelled or frame.consumer_tag != self._tag:
+            return
+        if self._restoring is None or self._restoring.done():
+            log.error("RabbitMQ cancelled the consumer of queue %s (was it deleted?); declaring it again", self._queue)
+            self._restoring = asyncio.get_running_loop().create_task(self._restore())
+
+    async def _restore(self) -> None:
+        pause = _RESTORE_PAUSE
+        while not self._cancelled:
+            try:
+                with _mapped_errors(f"declaring and consuming {self._queue} again"):
+                    await self._declare()
+                    await self._consume()
+            except TransportError as exc:
+                log.error("could not consume %s again (%s); retrying in %.0f s", self._queue, exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _RESTORE_PAUSE_MAX)
+                continue
+            log.warning("consuming queue %s again", self._queue)
+            return
 
     async def _resume(self, channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
         # The old channel's unsettled deliveries went back to the queue with it.
@@ -128,6 +185,8 @@ class _AmqpSubscription(Subscription):
         # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
         self._cancelled = True  # before any wait: a reconnection must not consume again
         self._channel.reopen_callbacks.discard(self._resume)
+        if self._restoring is not None:
+            self._restoring.cancel()
         # While the broker is unreachable a cancel would wait for a reconnection
         # that may never come; the lost connection took the consumer away anyway.
         timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
@@ -178,12 +237,23 @@ class AmqpTransport(Transport):
         connection_name: shown in the management UI to tell connections apart.
         reconnect_timeout: seconds a publish waits for a connection that is being
             restored before it raises ``ConnectionLost``.
+        publish_timeout: seconds a publish waits for the broker's confirm once
+            sent; past it (a broker blocked by a resource alarm, or frozen) it raises
+            ``ConnectionLost`` saying so: the message may or may not have been taken.
     """
 
-    def __init__(self, url: str, *, connection_name: str | None = None, reconnect_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connection_name: str | None = None,
+        reconnect_timeout: float = 30.0,
+        publish_timeout: float = 60.0,
+    ) -> None:
         self.url = url
         self.connection_name = connection_name or "burrow"
         self.reconnect_timeout = reconnect_timeout
+        self.publish_timeout = publish_timeout
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
@@ -248,41 +318,82 @@ class AmqpTransport(Transport):
             raise ClientStateError("the transport is not open")
         properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
-            if self._publish_channel.is_closed:
-                raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
+            if len(message.body) > _LARGE_BODY:
+                await self._publish_large(message, properties)
+                return
             channel = self._raw_publish_channel
             if channel is None or channel.is_closed:
-                # The first publish, or a reconnection replaced the aiormq channel:
-                # this waits until the connection is back. Reusing it meanwhile saves
-                # the three coroutines get_underlay_channel costs on every publish.
+                # The first publish, or the connection (or the channel) was lost: this
+                # waits until it is back, at most reconnect_timeout. Reusing the aiormq
+                # channel meanwhile saves the three coroutines get_underlay_channel
+                # costs on every publish.
                 channel = self._raw_publish_channel = await self._wait_for_publish_channel()
-            await channel.basic_publish(
-                message.body,
-                exchange=message.exchange,
-                routing_key=message.routing_key,
-                properties=properties,
-                mandatory=message.mandatory,
-            )
+            async with asyncio.timeout(self.publish_timeout):
+                await channel.basic_publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    properties=properties,
+                    mandatory=message.mandatory,
+                )
+        except TimeoutError:
+            raise ConnectionLost(
+                f"RabbitMQ did not confirm {message.type or 'the message'} within {self.publish_timeout:g} s "
+                "(blocked by a memory or disk alarm, or not responding); it may or may not have been taken"
+            ) from None
         except Exception:
             # Mapped on the error path only: a context manager entered on every
             # publish costs a noticeable share of the publishing CPU.
             with _mapped_errors(f"publishing {message.type}"):
                 raise
 
+    async def _publish_large(self, message: OutgoingMessage, properties: Basic.Properties) -> None:
+        """Publish a large body on a channel of its own.
+
+        RabbitMQ answers a body over its ``max_message_size`` (128 MiB by default
+        on 3.x, 16 MiB on 4.x) by closing the channel: on the shared publishing
+        channel that would fail every confirm in flight as ``ConnectionLost``.
+        Here only this message fails, with a ``PublishError`` that says why.
+        """
+        await self._wait_for_publish_channel()  # the connection is up, or ConnectionLost
+        connection = self._require_connection()
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        try:
+            raw = await channel.get_underlay_channel()
+            async with asyncio.timeout(self.publish_timeout):
+                await raw.basic_publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    properties=properties,
+                    mandatory=message.mandatory,
+                )
+        except aiormq.exceptions.ChannelPreconditionFailed as exc:
+            raise PublishError(f"the broker refused {message.type or 'the message'}: {exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()
+
     async def _wait_for_publish_channel(self) -> aiormq.abc.AbstractChannel:
         """The publishing channel's aiormq channel, waiting at most ``reconnect_timeout`` for a reconnection."""
-        assert self._publish_channel is not None
+        publish_channel = self._publish_channel
+        assert publish_channel is not None
         try:
             async with asyncio.timeout(self.reconnect_timeout):
-                return await self._publish_channel.get_underlay_channel()
+                if isinstance(publish_channel, aio_pika.abc.AbstractRobustChannel):
+                    await publish_channel.ready()  # the connection is back and the channel reopened
+                return await publish_channel.get_underlay_channel()
         except TimeoutError:
             raise ConnectionLost(
                 f"RabbitMQ at {_redacted(self.url)} has been unreachable for {self.reconnect_timeout:g} s; "
                 "the message was not sent"
             ) from None
 
-    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int, topology: TopologySpec | None = None
+    ) -> Subscription:
         connection = self._require_connection()
+        redeclared = topology or TopologySpec(queues=(queue,))
         with _mapped_errors(f"starting to consume {queue.name}"):
             channel = connection.channel()
             await channel.initialize()
@@ -297,7 +408,7 @@ class AmqpTransport(Transport):
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
-            subscription = _AmqpSubscription(channel, queue.name, on_message)
+            subscription = _AmqpSubscription(channel, queue.name, on_message, lambda: self.declare(redeclared))
             await subscription.start()
         self._consume_channels.append(channel)
         return subscription
@@ -378,7 +489,7 @@ def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
 def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Settlement | None = None) -> Delivery:
     """Our ``Delivery`` for an aiormq message; settled on its channel unless ``settlement`` says otherwise."""
     properties = message.header.properties
-    timestamp = properties.timestamp
+    timestamp: datetime | int | None = properties.timestamp
     expiration = properties.expiration
     if settlement is None:
         assert message.delivery_tag is not None  # set on every Basic.Deliver and Basic.GetOk
@@ -393,12 +504,13 @@ def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Sett
         message_id=properties.message_id,
         content_type=properties.content_type,
         headers=dict(properties.headers or {}),
-        timestamp=None if timestamp is None else int(timestamp.timestamp()),
+        timestamp=timestamp if timestamp is None or isinstance(timestamp, int) else int(timestamp.timestamp()),
         app_id=properties.app_id,
         correlation_id=properties.correlation_id,
         reply_to=properties.reply_to,
         expiration=_milliseconds(expiration),
         redelivered=bool(message.redelivered),
+        malformed=properties.problem if isinstance(properties, MalformedProperties) else None,
     )
 
 

@@ -15,7 +15,7 @@ from burrow.sdk._amqp import AmqpTransport
 from burrow.sdk._codec import JSON, encode
 from burrow.sdk._contract import Call, Service, Task, contract_info
 from burrow.sdk._delay import Delayer, delay_seconds
-from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError
+from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError, Unroutable
 from burrow.sdk._ids import new_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
 from burrow.sdk._topology import Topology
@@ -48,7 +48,8 @@ class Client:
         declare: declare each service's queues before its first send, so tasks
             wait for a worker that has not started yet. Turn off where the
             topology is managed elsewhere; a send with no queue bound then
-            raises ``Unroutable``.
+            raises ``Unroutable``. The delay cascade is not declared either: a
+            delayed send needs it to exist already (docs/delays.md).
         default_timeout: seconds a call waits for its reply when neither the
             call nor its contract sets a timeout.
     """
@@ -72,7 +73,7 @@ class Client:
         # One declaration per service, shared by the sends that race to make it.
         self._declaring: dict[str, asyncio.Future[None]] = {}
         self._ready: set[str] = set()
-        self._delayer = Delayer(transport, self._topology)
+        self._delayer = Delayer(transport, self._topology, declare=declare)
         self._caller = Caller(
             transport,
             exchange=self._topology.exchange,
@@ -188,6 +189,8 @@ class Client:
             if isinstance(result, BaseException):
                 if not isinstance(result, Exception):
                     raise result
+                if isinstance(result, Unroutable):  # the next send declares the service again
+                    self._forget(contract_info(tasks[index]).service.name)
                 result.add_note(f"task #{index}")
                 failures.append(result)
         if failures:
@@ -268,7 +271,16 @@ class Client:
         if delay > 0:
             await self._delayer.publish(message, delay=delay, queue=queue)
             return
-        await self._transport.publish(message)
+        try:
+            await self._transport.publish(message)
+        except Unroutable:
+            if not self._declare_topology:
+                raise
+            # The queue was deleted since it was declared (and the declaration
+            # cached): declare it again and send once more.
+            self._forget(service.name)
+            await self._declare(service)
+            await self._transport.publish(message)
 
     def _message(self, type_: str, routing_key: str, fingerprint: str, payload: Task) -> OutgoingMessage:
         return OutgoingMessage(
@@ -303,6 +315,13 @@ class Client:
             )
             declaring.add_done_callback(lambda done: self._declared(service.name, done))
         await asyncio.shield(declaring)
+
+    def _forget(self, name: str) -> None:
+        """Declare service ``name`` again at its next send (its queue was deleted)."""
+        self._ready.discard(name)
+        declaring = self._declaring.get(name)
+        if declaring is not None and declaring.done():
+            del self._declaring[name]
 
     def _declared(self, name: str, done: asyncio.Future[None]) -> None:
         if done.cancelled() or done.exception() is not None:

@@ -51,7 +51,7 @@ def decode(
     content_type = content_type or JSON
     decoder = cache.get(content_type)
     if decoder is None:
-        factory = _DECODER_CLASSES.get(content_type)
+        factory = _DECODER_CLASSES.get(_media_type(content_type, label))
         if factory is None:
             raise ContractError(label, _unsupported(content_type))
         decoder = cache[content_type] = factory(target).decode
@@ -59,6 +59,23 @@ def decode(
         return decoder(body)
     except msgspec.DecodeError as exc:  # ValidationError is a subclass
         raise ContractError(label, str(exc)) from exc
+    except Exception as exc:
+        # msgspec raises builtin errors for some bodies: UnicodeDecodeError for
+        # invalid UTF-8 inside a JSON string, RecursionError for deep nesting. A
+        # body that does not decode is the sender's fault whatever the error.
+        raise ContractError(label, f"cannot decode: {type(exc).__name__}: {exc}") from exc
+
+
+def _media_type(content_type: str, label: str) -> str:
+    """``application/json; charset=utf-8`` -> ``application/json``; another charset is refused."""
+    if ";" not in content_type and content_type.islower():
+        return content_type
+    media_type, *parameters = (part.strip() for part in content_type.split(";"))
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise ContractError(label, f"unsupported charset in content type {content_type!r}; Burrow reads UTF-8")
+    return media_type.lower()
 
 
 def _unsupported(content_type: str) -> str:

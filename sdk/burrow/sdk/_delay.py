@@ -184,10 +184,14 @@ class Delayer:
 
     On RabbitMQ it uses the cascade, or the delayed-message plugin when the
     topology opts in and the broker has it; on the in-memory broker, its clock.
+    With ``declare=False`` it declares nothing: the cascade levels and bindings
+    (or the plugin's exchange and bindings) must exist already, as for a
+    producer without the configure permission.
     """
 
-    def __init__(self, transport: Transport, topology: Topology) -> None:
+    def __init__(self, transport: Transport, topology: Topology, *, declare: bool = True) -> None:
         self._transport = transport
+        self._declare = declare
         self._topology = topology
         self.cascade = DelayCascade(f"{topology.exchange}.delay")
         self._levels = 0
@@ -225,7 +229,7 @@ class Delayer:
 
     async def _prepare(self, units: int, routing_key: str, queue: str) -> None:
         needed = units.bit_length()
-        if needed <= self._levels and (routing_key, queue) in self._routes:
+        if not self._declare or (needed <= self._levels and (routing_key, queue) in self._routes):
             return
         async with self._lock:
             if needed > self._levels:
@@ -256,7 +260,7 @@ class Delayer:
 
     async def _publish_with_plugin(self, message: OutgoingMessage, delay: float, queue: str) -> None:
         exchange = self._plugin_exchange
-        if (exchange.name + message.routing_key, queue) not in self._routes:
+        if self._declare and (exchange.name + message.routing_key, queue) not in self._routes:
             binding = BindingSpec(queue=queue, exchange=exchange.name, routing_key=message.routing_key)
             await self._transport.declare(TopologySpec(exchanges=(exchange,), bindings=(binding,)))
             self._routes.add((exchange.name + message.routing_key, queue))

@@ -458,7 +458,10 @@ class MemoryTransport(Transport):
         self._require_open()
         return self.broker.purge(queue)
 
-    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int, topology: TopologySpec | None = None
+    ) -> Subscription:
+        # A memory broker's queues are never deleted under a consumer: ``topology`` is not needed again.
         self._require_open()
         self.broker._declare(TopologySpec(queues=(queue,)))
         consumer = _Consumer(self.broker, self.broker._queue(queue.name), on_delivery, prefetch)

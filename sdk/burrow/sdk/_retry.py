@@ -52,7 +52,10 @@ class RetryPolicy:
 
     def delay_before(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait before attempt number ``attempt`` (2 for the first retry)."""
-        base = min(self.backoff * self.multiplier ** max(attempt - 2, 0), self.max_backoff)
+        try:
+            base = min(self.backoff * self.multiplier ** max(attempt - 2, 0), self.max_backoff)
+        except OverflowError:  # past ~1,000 attempts the power no longer fits a float: the cap applies
+            base = self.max_backoff if self.backoff else 0.0
         spread = (rng or random).random() * self.jitter * base
         return float(min(base + spread, self.max_backoff)) if self.jitter else float(base)
 

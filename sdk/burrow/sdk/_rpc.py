@@ -216,7 +216,7 @@ def _declared(info: ContractInfo, envelope: ErrorEnvelope) -> Exception:
         if kind.__name__ == envelope.type:
             try:
                 error = msgspec.convert(envelope.data, kind)
-            except msgspec.ValidationError as exc:
+            except Exception as exc:  # ValidationError, or what the error type's own checks raise
                 return ContractError(info.wire_name, f"the declared error {envelope.type} does not decode: {exc}")
             return DeclaredError(error, contract=info.wire_name)
     # Declared by the worker's version of the contract, not by ours.

@@ -64,7 +64,11 @@ class Settlement(Protocol):
 
 
 class Delivery:
-    """A message handed to a consumer. It must be acked or rejected exactly once."""
+    """A message handed to a consumer. It must be acked or rejected exactly once.
+
+    ``malformed`` says why, when the transport could only partly decode the
+    message's properties (the worker dead-letters such a message).
+    """
 
     __slots__ = (
         "_settlement",
@@ -75,11 +79,13 @@ class Delivery:
         "exchange",
         "expiration",
         "headers",
+        "malformed",
         "message_id",
         "queue",
         "redelivered",
         "reply_to",
         "routing_key",
+        "settled",
         "timestamp",
         "type",
     )
@@ -102,6 +108,7 @@ class Delivery:
         reply_to: str | None,
         expiration: int | None,
         redelivered: bool,
+        malformed: str | None = None,
     ) -> None:
         self._settlement = settlement
         self.queue = queue
@@ -118,11 +125,15 @@ class Delivery:
         self.reply_to = reply_to
         self.expiration = expiration
         self.redelivered = redelivered
+        self.malformed = malformed
+        self.settled = False  # set by the first ack or reject, whether or not it reached the broker
 
     async def ack(self) -> None:
+        self.settled = True
         await self._settlement.ack()
 
     async def reject(self, *, requeue: bool) -> None:
+        self.settled = True
         await self._settlement.reject(requeue=requeue)
 
     def __repr__(self) -> str:
@@ -226,11 +237,15 @@ class Transport(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def consume(self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int) -> Subscription:
+    async def consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, *, prefetch: int, topology: TopologySpec | None = None
+    ) -> Subscription:
         """Start consuming ``queue`` with at most ``prefetch`` unsettled deliveries.
 
         ``on_delivery`` runs concurrently for up to ``prefetch`` deliveries and
-        must settle each of them.
+        must settle each of them. If the broker ends the consumer (the queue was
+        deleted), the transport declares ``topology`` (by default just the queue)
+        and consumes again, retrying until it can or the subscription is cancelled.
         """
 
     # -- reading a queue without consuming it (dead-letter tools) --

@@ -11,6 +11,8 @@ __all__ = [
     "HEADER_CONTRACT",
     "HEADER_DEAD_REASON",
     "HEADER_DEADLINE",
+    "HEADER_DELIVERIES",
+    "HEADER_DELIVERY_COUNT",
     "HEADER_DUE",
     "HEADER_ERROR_MESSAGE",
     "HEADER_ERROR_TYPE",
@@ -20,6 +22,8 @@ __all__ = [
     "HEADER_ORIGINAL_EXCHANGE",
     "HEADER_ORIGINAL_QUEUE",
     "HEADER_ORIGINAL_ROUTING_KEY",
+    "HEADER_RAW_PROPERTIES",
+    "HEADER_REPLAY",
     "HEADER_REPLY",
     "HEADER_SCHEDULE",
     "HEADER_SCHEDULE_VERSION",
@@ -36,6 +40,8 @@ HEADER_ATTEMPT = "x-burrow-attempt"  # 1 for the first delivery attempt
 HEADER_DEADLINE = "x-burrow-deadline"  # epoch milliseconds after which nobody waits for the result
 HEADER_FINGERPRINT = "x-burrow-fingerprint"  # hash of the request schema the sender used
 HEADER_DUE = "x-burrow-due"  # epoch milliseconds before which a delayed message must not be handled
+HEADER_DELIVERIES = "x-burrow-deliveries"  # classic queues: deliveries so far that were not settled, plus this one
+HEADER_DELIVERY_COUNT = "x-delivery-count"  # quorum queues: set by RabbitMQ, earlier deliveries returned unsettled
 
 # Set on a scheduled task and on the tick that sends it (docs/schedules.md).
 HEADER_SCHEDULE = "x-burrow-schedule"  # the schedule's wire name, <service>.<schedule>
@@ -57,3 +63,7 @@ HEADER_FIRST_FAILED_AT = "x-burrow-first-failed-at"  # epoch milliseconds; kept 
 HEADER_ORIGINAL_EXCHANGE = "x-burrow-original-exchange"
 HEADER_ORIGINAL_ROUTING_KEY = "x-burrow-original-routing-key"
 HEADER_ORIGINAL_QUEUE = "x-burrow-original-queue"
+HEADER_REPLAY = "x-burrow-replay"  # set on a replayed copy: the replay run it came from
+
+# Set on a message whose properties could not be decoded at all: their raw bytes.
+HEADER_RAW_PROPERTIES = "x-burrow-raw-properties"

@@ -10,6 +10,7 @@ the messages it holds are invisible to other readers.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -21,6 +22,9 @@ from burrow.sdk._wire import (
     HEADER_ATTEMPT,
     HEADER_CONTRACT,
     HEADER_DEAD_REASON,
+    HEADER_DEADLINE,
+    HEADER_DELIVERIES,
+    HEADER_DELIVERY_COUNT,
     HEADER_DUE,
     HEADER_ERROR_MESSAGE,
     HEADER_ERROR_TYPE,
@@ -29,16 +33,20 @@ from burrow.sdk._wire import (
     HEADER_ORIGINAL_EXCHANGE,
     HEADER_ORIGINAL_QUEUE,
     HEADER_ORIGINAL_ROUTING_KEY,
+    HEADER_REPLAY,
 )
 
 __all__ = ["DeadLetter", "DeadLetters"]
 
-# What a replay drops: the verdict of the last run, so the message starts afresh at attempt 1.
+# What a replay drops: the verdict of the last run (and a call's past deadline), so the message starts afresh.
 _VERDICT_HEADERS = frozenset(
     {
         HEADER_ATTEMPT,
         HEADER_CONTRACT,
         HEADER_DEAD_REASON,
+        HEADER_DELIVERIES,
+        HEADER_DELIVERY_COUNT,
+        HEADER_DEADLINE,  # a replayed call has no caller waiting: its old deadline would expire it unrun
         HEADER_DUE,
         HEADER_ERROR_MESSAGE,
         HEADER_ERROR_TYPE,
@@ -47,6 +55,7 @@ _VERDICT_HEADERS = frozenset(
         HEADER_ORIGINAL_EXCHANGE,
         HEADER_ORIGINAL_QUEUE,
         HEADER_ORIGINAL_ROUTING_KEY,
+        HEADER_REPLAY,
     }
 )
 
@@ -56,6 +65,8 @@ class DeadLetter:
     """One message of a dead-letter queue, with why it is there.
 
     Attributes:
+        message_id, contract: as they came; bytes that are not UTF-8 (a message
+            whose properties were malformed) are written as ``\\xff``.
         message: the body decoded with its contract, when the service's
             contracts are known and it decodes; else None (see ``decode_error``).
         attempts: how many times a handler tried it.
@@ -136,26 +147,27 @@ class DeadLetters:
         it is not replayed twice in one call.
         """
         held: list[Delivery] = []
-        seen: set[str] = set()
+        found: set[str] = set()
         replayed = 0
+        run = uuid.uuid4().hex  # marks this call's copies: one back as a new dead letter ends the pass
         try:
             while (delivery := await self._transport.get(self.queue)) is not None:
-                message_id = delivery.message_id or ""
-                if message_id in seen:  # back from a failed replay: the queue has wrapped around
+                if delivery.headers.get(HEADER_REPLAY) == run:  # failed again: the queue has wrapped around
                     held.append(delivery)
                     break
-                seen.add(message_id)
+                message_id = _displayable(delivery.message_id or "")
                 if message_ids is not None and message_id not in message_ids:
                     held.append(delivery)
                     continue
                 try:
-                    await self._transport.publish(self._replay_copy(delivery))
+                    await self._transport.publish(self._replay_copy(delivery, run))
                 except BaseException:
                     held.append(delivery)  # not replayed: it stays a dead letter
                     raise
                 await delivery.ack()
                 replayed += 1
-                if message_ids is not None and seen.issuperset(message_ids):
+                found.add(message_id)
+                if message_ids is not None and found.issuperset(message_ids):
                     break
         finally:
             await _put_back(held)
@@ -165,10 +177,11 @@ class DeadLetters:
         """Delete every dead letter of the service; return how many."""
         return await self._transport.purge(self.queue)
 
-    def _replay_copy(self, delivery: Delivery) -> OutgoingMessage:
+    def _replay_copy(self, delivery: Delivery, run: str) -> OutgoingMessage:
         headers = {key: value for key, value in strip_death_headers(delivery.headers).items()}
         for key in _VERDICT_HEADERS:
             headers.pop(key, None)
+        headers[HEADER_REPLAY] = run
         # The type is the contract's wire name, which is also its routing key; the
         # original routing key may be a delay-cascade key.
         routing_key = delivery.type or str(delivery.headers.get(HEADER_ORIGINAL_ROUTING_KEY, ""))
@@ -189,8 +202,8 @@ class DeadLetters:
         headers = delivery.headers
         message, decode_error = self._decode(delivery)
         return DeadLetter(
-            message_id=delivery.message_id or "",
-            contract=delivery.type or str(headers.get(HEADER_CONTRACT, "")),
+            message_id=_displayable(delivery.message_id or ""),
+            contract=_displayable(delivery.type or str(headers.get(HEADER_CONTRACT, ""))),
             reason=str(headers.get(HEADER_DEAD_REASON, "")),
             error_type=str(headers.get(HEADER_ERROR_TYPE, "")),
             error_message=str(headers.get(HEADER_ERROR_MESSAGE, "")),
@@ -221,6 +234,11 @@ async def _put_back(held: list[Delivery]) -> None:
     # serves returned messages first, in the order they were returned).
     for delivery in held:
         await delivery.reject(requeue=True)
+
+
+def _displayable(text: str) -> str:
+    """``text`` with bytes that were not UTF-8 (kept as surrogate escapes) written as ``\\xff``: printable anywhere."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _int(value: Any) -> int | None:

@@ -16,6 +16,7 @@ from burrow.sdk._wire import (
     HEADER_ATTEMPT,
     HEADER_CONTRACT,
     HEADER_DEAD_REASON,
+    HEADER_DELIVERIES,
     HEADER_ERROR_MESSAGE,
     HEADER_ERROR_TYPE,
     HEADER_FAILED_AT,
@@ -25,7 +26,7 @@ from burrow.sdk._wire import (
     HEADER_ORIGINAL_ROUTING_KEY,
 )
 
-__all__ = ["DeadReason", "dead_letter"]
+__all__ = ["DeadReason", "counted_copy", "dead_letter"]
 
 # AMQP short strings (header values are long strings, but keep them readable).
 _MAX_ERROR_MESSAGE = 4096
@@ -37,6 +38,8 @@ class DeadReason(enum.StrEnum):
     UNDECODABLE = "undecodable"  # the body does not decode into its contract
     UNKNOWN_CONTRACT = "unknown-contract"  # the message names no contract this worker serves
     HANDLER_FAILED = "handler-failed"  # the handler raised and its retry policy gives up
+    REDELIVERED = "redelivered"  # delivered max_deliveries times without being settled (crash, hang, lost connection)
+    WORKER_ERROR = "worker-error"  # the worker itself failed on it (a fault in Burrow, not in the message)
 
 
 async def dead_letter(
@@ -85,3 +88,21 @@ async def dead_letter(
         )
     )
     await delivery.ack()
+
+
+def counted_copy(delivery: Delivery, deliveries: int) -> OutgoingMessage:
+    """``delivery`` unchanged but for ``x-burrow-deliveries``, back to the queue it came from."""
+    return OutgoingMessage(
+        exchange="",
+        routing_key=delivery.queue,
+        body=delivery.body,
+        type=delivery.type or "",
+        message_id=delivery.message_id or uuid.uuid4().hex,
+        content_type=delivery.content_type,
+        headers={**delivery.headers, HEADER_DELIVERIES: deliveries},
+        timestamp=delivery.timestamp,
+        app_id=delivery.app_id,
+        correlation_id=delivery.correlation_id,
+        reply_to=delivery.reply_to,
+        expiration=delivery.expiration,
+    )

@@ -10,26 +10,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, TypeGuard
 
-from burrow.sdk import ContractError, ContractInfo, Delivery, RetryPolicy, Topology, Transport
+from burrow.sdk import (
+    ContractError,
+    ContractInfo,
+    Delivery,
+    RetryPolicy,
+    Topology,
+    TopologySpec,
+    Transport,
+    TransportError,
+    Unroutable,
+)
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._retry import NO_RETRY
-from burrow.sdk._wire import HEADER_DUE
+from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DELIVERY_COUNT, HEADER_DUE
 from burrow.server._context import Context
-from burrow.server._dead_letters import DeadReason, dead_letter
+from burrow.server._dead_letters import DeadReason, counted_copy, dead_letter
 from burrow.server._replies import reply_rejected, serve_call
 from burrow.server._retry import Retrier, attempt_of
 
-__all__ = ["Binding", "Dispatcher", "HandlerCancelled"]
+__all__ = ["Binding", "Dispatcher", "HandlerCancelled", "HandlerTimeout"]
 
 
 class HandlerCancelled(Exception):
     """Raised when a handler ends with a ``CancelledError`` the worker did not cause."""
+
+
+class HandlerTimeout(Exception):
+    """Raised when a handler runs past its time limit (it is cancelled; a thread runs on)."""
 
 
 log = logging.getLogger("burrow.worker")
@@ -46,17 +61,33 @@ class Binding:
     dead-letters at once.
     """
 
-    __slots__ = ("handler", "info", "is_async", "retry")
+    __slots__ = ("handler", "info", "is_async", "retry", "time_limit")
 
-    def __init__(self, info: ContractInfo, handler: Callable[..., Any], retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        info: ContractInfo,
+        handler: Callable[..., Any],
+        retry: RetryPolicy | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         self.info = info
         self.handler = handler
         self.is_async = _is_async(handler)
         self.retry = retry or info.retry or NO_RETRY
+        self.time_limit = time_limit  # None: the worker's
 
 
 def _is_async(handler: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(handler):
+    """Whether calling ``handler`` returns a coroutine, as far as can be told without calling it.
+
+    Looks through ``functools.partial`` and ``functools.wraps`` (a sync decorator
+    around an async function). What this cannot see, such as a lambda that
+    returns a coroutine, runs in the thread pool and its coroutine is then
+    awaited on the event loop (``Dispatcher._run``).
+    """
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(inspect.unwrap(handler)):
         return True
     # A callable object whose __call__ is async.
     return inspect.iscoroutinefunction(type(handler).__call__)
@@ -72,6 +103,9 @@ class Dispatcher:
         in_flight: the worker's set of running dispatches, for graceful shutdown.
         accepting: returns False once the worker is stopping.
         retrier: re-publishes failed messages for a later attempt (retry policies).
+        time_limit: the worker's default handler time limit, in seconds.
+        max_deliveries: how many unsettled deliveries a message may have before it is dead-lettered.
+        topology: the service's entities, declared again when the dead-letter queue has gone.
     """
 
     def __init__(
@@ -84,7 +118,13 @@ class Dispatcher:
         in_flight: set[asyncio.Task[Any]],
         accepting: Callable[[], bool],
         retrier: Retrier | None = None,
+        time_limit: float | None = None,
+        max_deliveries: int | None = None,
+        topology: TopologySpec | None = None,
     ) -> None:
+        self._topology = topology
+        self._time_limit = time_limit
+        self._max_deliveries = max_deliveries
         self._transport = transport
         self._bindings = bindings
         self._dead_letter_queue = dead_letter_queue
@@ -102,6 +142,8 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
+            if delivery.redelivered and self._max_deliveries is not None and await self._redelivered(delivery):
+                return
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             await self._dispatch(delivery)
@@ -109,16 +151,40 @@ class Dispatcher:
             # The worker gave up waiting for this handler at shutdown.
             await _settle_quietly(delivery.reject(requeue=True))
             raise
-        except Exception:
+        except TransportError as exc:
+            if delivery.settled:
+                return  # e.g. a call's reply could not be sent after its request was acked
+            # The broker refused the dead-letter or retry copy, or the connection
+            # dropped: the message itself is fine, so it waits on its queue.
             log.exception(
-                "could not settle %s message %s; it goes back to its queue", delivery.type, delivery.message_id
+                "could not settle %s message %r; it goes back to its queue", delivery.type, delivery.message_id
             )
+            if isinstance(exc, Unroutable) and self._topology is not None:
+                # The dead-letter queue was deleted under the worker: declare it
+                # (and the service's other entities) again for the next try.
+                with contextlib.suppress(TransportError):
+                    await self._transport.declare(self._topology)
             await asyncio.sleep(_REQUEUE_PAUSE)
             await _settle_quietly(delivery.reject(requeue=True))
+        except Exception as exc:
+            if not delivery.settled:
+                await self._contain(delivery, exc)
         finally:
             self._in_flight.discard(task)
 
     async def _dispatch(self, delivery: Delivery) -> None:
+        if delivery.malformed is not None:
+            log.error("dead-lettering message %r: %s", delivery.message_id, delivery.malformed)
+            await dead_letter(
+                self._transport,
+                delivery,
+                queue=self._dead_letter_queue,
+                reason=DeadReason.UNDECODABLE,
+                error_type="MalformedProperties",
+                error_message=delivery.malformed,
+            )
+            await reply_rejected(self._transport, delivery, delivery.malformed)
+            return
         binding = self._bindings.get(delivery.type) if delivery.type else None
         if binding is None:
             await self._reject_unknown(delivery)
@@ -157,11 +223,33 @@ class Dispatcher:
         await delivery.ack()
 
     async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
+        limit = binding.time_limit or self._time_limit
+        if limit is None:
+            return await self._call(binding, message, context)
+        timeout = asyncio.timeout(limit)
+        try:
+            async with timeout:
+                return await self._call(binding, message, context)
+        except TimeoutError:
+            if not timeout.expired():
+                raise  # the handler's own
+            raise HandlerTimeout(
+                f"{binding.info.wire_name} handler ran past its time limit of {limit:g} s and was cancelled"
+            ) from None
+
+    async def _call(self, binding: Binding, message: Any, context: Context) -> Any:
         try:
             if binding.is_async:
-                return await binding.handler(message, context)
+                result = binding.handler(message, context)
+                # A sync wrapper found by unwrapping returns the coroutine; one that ran it itself does not.
+                return await result if inspect.isawaitable(result) else result
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, binding.handler, message, context)
+            result = await loop.run_in_executor(self._executor, binding.handler, message, context)
+            if inspect.isawaitable(result):
+                # A plain function that returns a coroutine (a lambda, a sync decorator
+                # around an async handler): its work is in the coroutine, so it runs here.
+                return await result
+            return result
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
@@ -187,6 +275,62 @@ class Dispatcher:
         )
         await reply_rejected(self._transport, delivery, detail)
 
+    async def _redelivered(self, delivery: Delivery) -> bool:
+        """Count a delivery that came back unsettled; True when it was settled here.
+
+        A quorum queue counts deliveries itself (``x-delivery-count``). On a
+        classic queue the count travels in ``x-burrow-deliveries`` on a copy:
+        the delivery is republished to the back of its queue with the count
+        raised, then acked. Past ``max_deliveries`` it is dead-lettered instead.
+        """
+        assert self._max_deliveries is not None
+        broker_count = delivery.headers.get(HEADER_DELIVERY_COUNT)
+        if _is_count(broker_count):
+            deliveries = broker_count + 1
+        else:
+            previous = delivery.headers.get(HEADER_DELIVERIES)
+            deliveries = (previous if _is_count(previous) else 1) + 1
+        if deliveries > self._max_deliveries:
+            detail = (
+                f"delivered {deliveries} times without being settled: the worker crashed, hung or lost its "
+                f"connection while handling it (max_deliveries={self._max_deliveries})"
+            )
+            log.error("dead-lettering %s message %r: %s", delivery.type, delivery.message_id, detail)
+            await dead_letter(
+                self._transport,
+                delivery,
+                queue=self._dead_letter_queue,
+                reason=DeadReason.REDELIVERED,
+                error_type="Redelivered",
+                error_message=detail,
+            )
+            await reply_rejected(self._transport, delivery, detail)
+            return True
+        if _is_count(broker_count):
+            return False  # the broker keeps counting
+        log.warning(
+            "%s message %r came back unsettled (delivery %d of at most %d)",
+            delivery.type,
+            delivery.message_id,
+            deliveries,
+            self._max_deliveries,
+        )
+        await self._transport.publish(counted_copy(delivery, deliveries))
+        await delivery.ack()
+        return True
+
+    async def _contain(self, delivery: Delivery, exc: Exception) -> None:
+        """Dead-letter a delivery the worker itself failed on, instead of requeueing it in a loop."""
+        log.error(
+            "could not process %s message %r; dead-lettering it", delivery.type, delivery.message_id, exc_info=exc
+        )
+        try:
+            await self._dead_letter(delivery, DeadReason.WORKER_ERROR, exc)
+        except Exception:
+            log.exception("could not dead-letter message %r either; it goes back to its queue", delivery.message_id)
+            await asyncio.sleep(_REQUEUE_PAUSE)
+            await _settle_quietly(delivery.reject(requeue=True))
+
     async def _dead_letter(self, delivery: Delivery, reason: DeadReason, exc: Exception) -> None:
         await dead_letter(
             self._transport,
@@ -196,6 +340,10 @@ class Dispatcher:
             error_type=type(exc).__qualname__,
             error_message=str(exc),
         )
+
+
+def _is_count(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 async def _settle_quietly(settling: Awaitable[None]) -> None:

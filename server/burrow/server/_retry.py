@@ -14,7 +14,13 @@ import uuid
 
 from burrow.sdk import Delivery, OutgoingMessage, RetryPolicy, Topology, Transport
 from burrow.sdk._delay import Delayer
-from burrow.sdk._wire import HEADER_ATTEMPT, HEADER_DUE, HEADER_FIRST_FAILED_AT
+from burrow.sdk._wire import (
+    HEADER_ATTEMPT,
+    HEADER_DELIVERIES,
+    HEADER_DELIVERY_COUNT,
+    HEADER_DUE,
+    HEADER_FIRST_FAILED_AT,
+)
 from burrow.server._dead_letters import DeadReason, dead_letter
 
 __all__ = ["Retrier", "attempt_of"]
@@ -90,7 +96,9 @@ class Retrier:
         )
 
     def _retry_copy(self, delivery: Delivery, attempt: int, routing_key: str) -> OutgoingMessage:
-        headers = {key: value for key, value in delivery.headers.items() if key != HEADER_DUE}
+        # A new attempt: not due later than now, and no unsettled deliveries counted yet.
+        dropped = (HEADER_DUE, HEADER_DELIVERIES, HEADER_DELIVERY_COUNT)
+        headers = {key: value for key, value in delivery.headers.items() if key not in dropped}
         headers[HEADER_ATTEMPT] = attempt + 1
         headers.setdefault(HEADER_FIRST_FAILED_AT, int(time.time() * 1000))
         return OutgoingMessage(

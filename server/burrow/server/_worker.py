@@ -39,6 +39,11 @@ Handler = Callable[[C, Context], Awaitable[R]] | Callable[[C, Context], R]
 """An async function, or a sync one (run in a thread), taking the message and its context."""
 
 
+def _check_time_limit(time_limit: float | None) -> None:
+    if time_limit is not None and not time_limit > 0:
+        raise ConfigurationError(f"a time limit is a positive number of seconds (or None), got {time_limit}")
+
+
 class WorkerState(enum.Enum):
     IDLE = "idle"
     RUNNING = "running"
@@ -64,6 +69,13 @@ class Worker:
         threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
         schedules: run the schedules of the services it serves (docs/schedules.md);
             any number of workers may, each tick is still sent once.
+        time_limit: seconds a handler may run (``bind`` can set its own); past it
+            the handler is cancelled and the attempt counts as a failure, so its
+            retry policy applies. None: no limit. Keep it below RabbitMQ's
+            ``consumer_timeout`` (docs/protocol.md, *Consuming*).
+        max_deliveries: how many times a message may be delivered without being
+            settled (the worker crashed, hung or lost its connection while handling
+            it) before it is dead-lettered with reason ``redelivered``. None: no bound.
     """
 
     def __init__(
@@ -77,9 +89,16 @@ class Worker:
         threads: int | None = None,
         name: str = "burrow-worker",
         schedules: bool = True,
+        time_limit: float | None = None,
+        max_deliveries: int | None = 5,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        _check_time_limit(time_limit)
+        if max_deliveries is not None and max_deliveries < 1:
+            raise ConfigurationError(f"max_deliveries must be at least 1 (or None), got {max_deliveries}")
+        self.time_limit = time_limit
+        self.max_deliveries = max_deliveries
         self.url = url
         self.topology = topology or Topology()
         self.concurrency = concurrency
@@ -108,7 +127,14 @@ class Worker:
         """The transport given to the constructor, or, once started, the one opened from ``url``."""
         return self._transport
 
-    def bind(self, contract: type[Bindable[C, R]], handler: Handler[C, R], *, retry: RetryPolicy | None = None) -> None:
+    def bind(
+        self,
+        contract: type[Bindable[C, R]],
+        handler: Handler[C, R],
+        *,
+        retry: RetryPolicy | None = None,
+        time_limit: float | None = None,
+    ) -> None:
         """Serve ``contract`` with ``handler``.
 
         The type checker verifies that the handler takes this contract and
@@ -116,6 +142,7 @@ class Worker:
 
         Args:
             retry: how a failing handler is retried, overriding the contract's policy.
+            time_limit: seconds this handler may run, overriding the worker's ``time_limit``.
         """
         if self._state is not WorkerState.IDLE:
             raise ClientStateError("bind handlers before the worker starts")
@@ -128,7 +155,8 @@ class Worker:
             raise ConfigurationError(
                 f"{info.wire_name} is a call: calls are not retried (the caller gets the failure and decides)"
             )
-        self._bindings[info.wire_name] = Binding(info, handler, retry)
+        _check_time_limit(time_limit)
+        self._bindings[info.wire_name] = Binding(info, handler, retry, time_limit)
 
     @property
     def services(self) -> list[Service]:
@@ -173,7 +201,8 @@ class Worker:
     async def _consume_all(self, transport: Transport) -> None:
         retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
         for service in self.services:
-            await transport.declare(self.topology.service(service))
+            topology = self.topology.service(service)
+            await transport.declare(topology)
             for queue in service.queues:
                 dispatcher = Dispatcher(
                     transport=transport,
@@ -187,9 +216,12 @@ class Worker:
                     in_flight=self._in_flight,
                     accepting=self._accepting,
                     retrier=retrier,
+                    time_limit=self.time_limit,
+                    max_deliveries=self.max_deliveries,
+                    topology=topology,
                 )
                 subscription = await transport.consume(
-                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency
+                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
                 )
                 self._subscriptions.append(subscription)
         if self._run_schedules:

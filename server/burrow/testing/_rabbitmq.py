@@ -212,10 +212,14 @@ class LocalRabbitMQ:
                 self._server.wait()
         self._server = None
 
+    def start_node(self) -> None:
+        """Start the node again after ``stop_node``, on the same ports and data."""
+        self._start_server("ab")
+
     def restart_node(self) -> None:
         """Stop the node and start it again on the same ports and data."""
         self.stop_node()
-        self._start_server("ab")
+        self.start_node()
 
     def stop(self) -> None:
         self.stop_node()
