@@ -16,6 +16,7 @@ from burrow.sdk import (
     Task,
     Topology,
 )
+from burrow.sdk._wire import HEADER_DELIVERIES
 from burrow.server import Context, Worker
 from burrow.server._schedule_control import ScheduleStatus, pause, resume, status
 from burrow.testing import burrow_harness
@@ -201,7 +202,9 @@ async def test_a_worker_dying_mid_tick_makes_one_duplicate_with_the_same_tick_id
     sent = [
         (message.message_id, message.headers["x-burrow-tick"])
         for message in broker.published
-        if message.type == "reports.build"
+        # A copy that puts an unsettled delivery back (counting deliveries on a
+        # classic queue, docs/protocol.md) is not a new send of the tick.
+        if message.type == "reports.build" and HEADER_DELIVERIES not in message.headers
     ]
     first, second = (f"reports.every_five@2026-11-30T00:{minute}:00.000Z" for minute in ("05", "10"))
     tick = round(MIDNIGHT * 1000)
