@@ -116,12 +116,18 @@ async def test_the_worker_and_the_client_talk_through_rabbitmq(
         assert output.decode() == "order 1: 4200 cents for ada@example.com\norder 404 does not exist\n"
         await _read_until(worker, log, "receipt for order 1 sent to ada@example.com", count=2)
         worker.send_signal(signal.SIGTERM)
+        assert worker.stderr is not None
+        log += (await asyncio.wait_for(worker.stderr.read(), WAIT)).decode().splitlines(keepends=True)
         assert await asyncio.wait_for(worker.wait(), WAIT) == 0
     finally:
         if worker.returncode is None:
             worker.kill()
             await worker.wait()
     assert "Traceback" not in "".join(log)
+    # --log-level debug: one line per handled message, with its outcome.
+    handled = [line.split(": ", 1)[1] for line in log if " handled orders." in line]
+    assert sum(" (attempt 1): ok in " in line for line in handled if "send_receipt" in line) == 2
+    assert any("get_order" in line and "failed with DeclaredError" in line for line in handled)
 
 
 async def _read_until(process: asyncio.subprocess.Process, log: list[str], text: str, count: int = 1) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 
 import pytest
 from burrow.sdk import (
     BrokerUnreachable,
+    Client,
     ClientStateError,
     ConfigurationError,
     MemoryBroker,
@@ -93,3 +96,26 @@ def test_a_call_cannot_be_bound_with_a_retry_policy() -> None:
     assert str(raised.value) == (
         "cleanup.stat_file is a call: calls are not retried (the caller gets the failure and decides)"
     )
+
+
+async def test_at_debug_each_handled_message_is_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    async def refuse(task: DeleteFile, ctx: Context) -> None:
+        if task.path == "locked":
+            raise PermissionError(task.path)
+
+    broker = MemoryBroker()
+    worker = Worker(transport=broker.transport())
+    worker.bind(DeleteFile, refuse)
+    worker.bind(StatFile, stat_file)
+    caplog.set_level(logging.DEBUG, logger="burrow.worker")
+    async with Client(broker.transport()) as client, worker:
+        await client.send(DeleteFile(path="free"))
+        await client.send(DeleteFile(path="locked"))
+        await broker.drain()
+    sent = [message.message_id for message in broker.published if message.type == "cleanup.delete_file"]
+    handled = [record.getMessage() for record in caplog.records if record.getMessage().startswith("handled ")]
+    assert [re.sub(r" in \d+\.\d ms$", "", line) for line in handled] == [
+        f"handled cleanup.delete_file message {sent[0]} (attempt 1): ok",
+        f"handled cleanup.delete_file message {sent[1]} (attempt 1): failed with PermissionError",
+    ]
+    assert all(re.search(r" in \d+\.\d ms$", line) for line in handled)
