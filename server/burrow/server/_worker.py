@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -21,6 +21,7 @@ from burrow.sdk import (
     Transport,
     contract_info,
 )
+from burrow.sdk._hooks import Hook, installed
 from burrow.sdk._retry import RetryPolicy
 from burrow.sdk._url import broker_url
 from burrow.server._context import Context
@@ -76,6 +77,8 @@ class Worker:
         max_deliveries: how many times a message may be delivered without being
             settled (the worker crashed, hung or lost its connection while handling
             it) before it is dead-lettered with reason ``redelivered``. None: no bound.
+        hooks: run around each message handled, the first outermost
+            (docs/observability.md).
     """
 
     def __init__(
@@ -91,12 +94,14 @@ class Worker:
         schedules: bool = True,
         time_limit: float | None = None,
         max_deliveries: int | None = 5,
+        hooks: Sequence[Hook] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         _check_time_limit(time_limit)
         if max_deliveries is not None and max_deliveries < 1:
             raise ConfigurationError(f"max_deliveries must be at least 1 (or None), got {max_deliveries}")
+        self._hooks = installed(hooks)
         self.time_limit = time_limit
         self.max_deliveries = max_deliveries
         self.url = url
@@ -219,6 +224,7 @@ class Worker:
                     time_limit=self.time_limit,
                     max_deliveries=self.max_deliveries,
                     topology=topology,
+                    hooks=self._hooks,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
