@@ -8,7 +8,7 @@ import decimal
 from typing import Any
 
 import pytest
-from burrow.sdk import Client, ConfigurationError, RetryPolicy
+from burrow.sdk import ConfigurationError, RetryPolicy
 from burrow.server import Context
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
@@ -173,8 +173,3 @@ async def test_a_resend_after_an_unknown_outcome_keeps_its_idempotency_key(stack
         for _ in range(2):
             await asyncio.wait_for(done.get(), WAIT)
     assert handled == ["/tmp/a"]
-
-
-def test_client_takes_only_hooks() -> None:
-    with pytest.raises(ConfigurationError, match="a hook subclasses burrow.sdk.Hook"):
-        Client(Stack(None).transport(), hooks=[object()])  # type: ignore[list-item]
