@@ -13,6 +13,8 @@ import functools
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from bench import _baseline, _burrow
 
@@ -21,11 +23,12 @@ __all__ = ["main"]
 
 def main(argv: list[str]) -> None:
     side, url, count, prefetch = argv[0], argv[1], int(argv[2]), int(argv[3])
-    consume = {
+    consumers: dict[str, Callable[[str, int, int, Callable[[], None]], Coroutine[Any, Any, float]]] = {
         "baseline": _baseline.consume,
         "burrow": _burrow.consume,
         "hooked": functools.partial(_burrow.consume, hooked=True),
-    }[side]
+    }
+    consume = consumers[side]
     cpu = 0.0
 
     def ready() -> None:

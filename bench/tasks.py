@@ -20,9 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import aio_pika
 from burrow.testing import LocalRabbitMQ
@@ -70,11 +71,12 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
         assert consumer.stdout is not None
         if consumer.stdout.readline().strip() != "ready":
             raise RuntimeError(f"the {side} consumer failed to start (exit status {consumer.wait()})")
-        produce = {
+        producers: dict[str, Callable[[str, int], Coroutine[Any, Any, tuple[float, float, float]]]] = {
             "baseline": _baseline.produce,
             "burrow": _burrow.produce,
             "hooked": partial(_burrow.produce, hooked=True),
-        }[side]
+        }
+        produce = producers[side]
         start, end, cpu = asyncio.run(produce(url, count))
         output, _ = consumer.communicate(timeout=CONSUMER_TIMEOUT)
     if consumer.returncode != 0:
