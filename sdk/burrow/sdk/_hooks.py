@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from burrow.sdk._errors import ConfigurationError
@@ -69,7 +69,11 @@ class Handling:
         message_id: its message id, or ``""``.
         attempt: 1 on the first attempt, incremented by each retry.
         redelivered: the broker delivered it before.
+        kind: ``call`` for a request that expects a reply, else ``task``.
         queue: the queue it came from.
+        exchange: the exchange it was published to (``""`` for the default exchange).
+        routing_key: its routing key.
+        correlation_id: a call's correlation id, else None.
         headers: its AMQP headers (read-only by convention).
         outcome: how it was settled.
         duration: seconds the handler ran (0 when it did not run).
@@ -83,11 +87,14 @@ class Handling:
     redelivered: bool
     queue: str
     headers: Headers
+    kind: str = "task"
+    exchange: str = ""
+    routing_key: str = ""
+    correlation_id: str | None = None
     outcome: Outcome = Outcome.OK
     duration: float = 0.0
     exception: BaseException | None = None
     dead_reason: str | None = None
-    handler_ran: bool = field(default=False, repr=False)
 
 
 class Hook:

@@ -45,6 +45,10 @@ async def handle_hooked(
         redelivered=delivery.redelivered,
         queue=delivery.queue,
         headers=delivery.headers,
+        kind="call" if delivery.reply_to else "task",
+        exchange=delivery.exchange,
+        routing_key=delivery.routing_key,
+        correlation_id=delivery.correlation_id,
     )
 
     async def innermost() -> None:
