@@ -217,3 +217,18 @@ async def test_a_worker_hook_that_raises_dead_letters_the_message_and_the_worker
         "the hook broke",
     )
     assert handled.empty()
+
+
+async def test_send_many_runs_the_hooks_once_per_task(stack: Stack) -> None:
+    order: list[str] = []
+    recorder = Recorder("hook", order)
+    async with Client(stack.transport(), hooks=[recorder]) as client:
+        await client.send(DeleteFile(path="/tmp/first"))  # declares the service: the burst takes the short path
+        await client.send_many((DeleteFile(path=f"/tmp/{n}") for n in range(5)), headers={"batch": "b-1"})
+    messages = await stack.take_all("cleanup")
+    assert len(recorder.sent) == len(messages) == 6
+    assert {m.message_id for m in messages} == {sent.message_id for sent in recorder.sent}
+    assert all(m.headers["seen-by-hook"] is True for m in messages)
+    assert [m.headers.get("batch") for m in messages] == [None] + ["b-1"] * 5
+    # Each task had headers of its own: a hook's additions do not leak into the others'.
+    assert len({id(sent.headers) for sent in recorder.sent}) == 6

@@ -266,14 +266,39 @@ class Client:
         """
         try:
             info = contract_info(task)
-            if info.kind != "task" or self._state is not ClientState.OPEN or self._hooks is not None:
+            if info.kind != "task" or self._state is not ClientState.OPEN:
                 return self.send(task, headers=headers)
             if self._declare_topology and info.service.name not in self._ready:
                 return self.send(task, headers=headers)
+            if self._hooks is not None:
+                return self._send_hooked(self._hooks, info, task, headers)
             message = self._message(info.wire_name, info.routing_key, info.fingerprint, task, headers)
         except Exception:
             return self.send(task, headers=headers)
         return self._transport.publish(message)
+
+    def _send_hooked(
+        self, hooks: tuple[Hook, ...], info: ContractInfo, task: Task, headers: Headers
+    ) -> Awaitable[None]:
+        """``_send_soon`` through the hooks: the hooks' own layers, and no more."""
+        sending = Sending(
+            contract=info.wire_name,
+            kind="task",
+            message_id=new_message_id(),
+            headers=dict(headers),  # each task's own: a hook may add to it
+            exchange=self._topology.exchange,
+            routing_key=info.routing_key,
+        )
+
+        def publish() -> Awaitable[None]:
+            headers = caller_headers(sending.headers)
+            message = self._message(
+                info.wire_name, info.routing_key, info.fingerprint, task, headers, sending.message_id
+            )
+            return self._transport.publish(message)
+
+        result: Awaitable[None] = around(hooks, "around_send", sending, publish)
+        return result
 
     async def call(
         self,
