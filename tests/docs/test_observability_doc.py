@@ -92,6 +92,18 @@ async def test_the_hook_example_logs_slow_messages(caplog: pytest.LogCaptureFixt
     )
 
 
+def test_the_tracing_example_installs_the_hook_on_both_sides() -> None:
+    url = "amqp://guest:guest@localhost/"
+    # --8<-- [start:tracing]
+    from burrow.sdk.otel import TracingHook
+
+    client = Client.connect(url, hooks=[TracingHook()])
+    worker = Worker(url, hooks=[TracingHook()])
+    # --8<-- [end:tracing]
+    assert client.state.value == "unopened"
+    assert worker.state.value == "idle"
+
+
 def _section(source: str, name: str) -> str:
     start = source.index(f"# --8<-- [start:{name}]\n") + len(f"# --8<-- [start:{name}]\n")
     lines = source[start : source.index(f"# --8<-- [end:{name}]")].rstrip().splitlines()
@@ -102,5 +114,5 @@ def _section(source: str, name: str) -> str:
 def test_the_doc_quotes_the_tested_examples() -> None:
     source = Path(__file__).read_text()
     doc = (ROOT / "docs/observability.md").read_text()
-    for name in ("hooks", "install", "metadata"):
+    for name in ("hooks", "install", "metadata", "tracing"):
         assert _section(source, name) in doc, f"docs/observability.md is missing the {name!r} example"
