@@ -104,6 +104,23 @@ def test_the_tracing_example_installs_the_hook_on_both_sides() -> None:
     assert worker.state.value == "idle"
 
 
+def test_the_metrics_example_registers_in_the_given_registry() -> None:
+    url = "amqp://guest:guest@localhost/"
+    # --8<-- [start:metrics]
+    from burrow.sdk.prometheus import MetricsHook
+    from prometheus_client import CollectorRegistry
+
+    registry = CollectorRegistry()
+    metrics = MetricsHook(registry)
+    worker = Worker(url, hooks=[metrics])
+    client = Client.connect(url, hooks=[metrics])
+    # --8<-- [end:metrics]
+    assert registry.get_sample_value("burrow_messages_in_flight", {"queue": "cleanup"}) is None
+    names = {metric.name for metric in registry.collect()}
+    assert {"burrow_messages_handled", "burrow_handler_duration_seconds", "burrow_sends"} <= names
+    assert (worker.state.value, client.state.value) == ("idle", "unopened")
+
+
 def _section(source: str, name: str) -> str:
     start = source.index(f"# --8<-- [start:{name}]\n") + len(f"# --8<-- [start:{name}]\n")
     lines = source[start : source.index(f"# --8<-- [end:{name}]")].rstrip().splitlines()
@@ -114,5 +131,5 @@ def _section(source: str, name: str) -> str:
 def test_the_doc_quotes_the_tested_examples() -> None:
     source = Path(__file__).read_text()
     doc = (ROOT / "docs/observability.md").read_text()
-    for name in ("hooks", "install", "metadata", "tracing"):
+    for name in ("hooks", "install", "metadata", "tracing", "metrics"):
         assert _section(source, name) in doc, f"docs/observability.md is missing the {name!r} example"
