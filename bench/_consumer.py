@@ -1,6 +1,6 @@
 """The consuming side of one benchmark run, in its own process so that its CPU time is its own.
 
-    python -m bench._consumer {baseline,burrow,hooked} URL COUNT PREFETCH
+    python -m bench._consumer {baseline,burrow,hooked,metrics,traced} URL COUNT PREFETCH
 
 Prints ``ready`` once consuming, then one JSON line: when the last task was
 handled (``time.monotonic``, comparable across processes) and the CPU seconds used.
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> None:
     consumers: dict[str, Callable[[str, int, int, Callable[[], None]], Coroutine[Any, Any, float]]] = {
         "baseline": _baseline.consume,
         "burrow": _burrow.consume,
-        "hooked": functools.partial(_burrow.consume, hooked=True),
+        **{hooks: functools.partial(_burrow.consume, hooks=hooks) for hooks in _burrow.HOOKED},
     }
     consume = consumers[side]
     cpu = 0.0

@@ -1,13 +1,14 @@
 """Fire-and-forget tasks: Burrow against a lean raw aio-pika baseline, in one run.
 
-    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--hooked]
+    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with hooked,metrics,traced]
 
 Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
 node. Each run deletes the benchmark's queues first, starts the consumer in a
 subprocess, publishes every task from this process and waits until the consumer
 handled the last one. Runs alternate baseline and Burrow (which goes first
-alternates too); the table shows medians. With ``--hooked``, a third side runs Burrow with a hook
-that only proceeds installed on the client and the worker (docs/observability.md).
+alternates too); the table shows medians. ``--with`` adds sides that run Burrow with hooks on the
+client and the worker (docs/observability.md): ``hooked`` (a hook that only
+proceeds), ``metrics`` (Prometheus), ``traced`` (OpenTelemetry, exporting nowhere).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
         producers: dict[str, Callable[[str, int], Coroutine[Any, Any, tuple[float, float, float]]]] = {
             "baseline": _baseline.produce,
             "burrow": _burrow.produce,
-            "hooked": partial(_burrow.produce, hooked=True),
+            **{hooks: partial(_burrow.produce, hooks=hooks) for hooks in _burrow.HOOKED},
         }
         produce = producers[side]
         start, end, cpu = asyncio.run(produce(url, count))
@@ -144,14 +145,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prefetch", type=int, default=512, help="consumer prefetch for both sides (default: 512)")
     parser.add_argument("--warmup", type=int, default=2_000, help="tasks per side in an unreported first run")
     parser.add_argument(
-        "--hooked", action="store_true", help="also run Burrow with a hook that only proceeds, on both sides"
+        "--with",
+        dest="extra",
+        default="",
+        help="comma-separated sides with hooks on both ends: hooked, metrics, traced (default: none)",
     )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    sides = (*SIDES, "hooked") if args.hooked else SIDES
+    extra = tuple(side for side in args.extra.split(",") if side)
+    unknown = sorted(set(extra) - set(_burrow.HOOKED))
+    if unknown:
+        raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(_burrow.HOOKED)}")
+    sides = (*SIDES, *extra)
     with broker() as url:
         if args.warmup:
             for side in sides:
