@@ -66,6 +66,7 @@ SERVER = [
     "DeadReason",
     "Handler",
     "HandlerTimeout",
+    "JsonFormatter",
     "Worker",
     "WorkerState",
 ]

@@ -24,6 +24,7 @@ from burrow.sdk._wire import (
 )
 from burrow.server._dead_letters import DeadReason, dead_letter
 from burrow.server._hooked import note
+from burrow.server._logging import message_fields
 
 __all__ = ["Retrier", "attempt_of"]
 
@@ -73,6 +74,7 @@ class Retrier:
                 error,
                 delay,
                 exc_info=error,
+                extra=message_fields(delivery.type, delivery.message_id, attempt, "retried"),
             )
             await self._delayer.publish(
                 self._retry_copy(delivery, attempt, routing_key), delay=delay, queue=delivery.queue
@@ -87,6 +89,10 @@ class Retrier:
             type(error).__qualname__,
             error,
             exc_info=error,
+            extra={
+                **message_fields(delivery.type, delivery.message_id, attempt, "dead-lettered"),
+                "dead_reason": DeadReason.HANDLER_FAILED.value,
+            },
         )
         await dead_letter(
             self._transport,

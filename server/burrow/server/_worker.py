@@ -26,6 +26,7 @@ from burrow.sdk._retry import RetryPolicy
 from burrow.sdk._url import broker_url
 from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
+from burrow.server._logging import MessageLog
 from burrow.server._retry import Retrier
 from burrow.server._schedules import Scheduler
 
@@ -205,6 +206,10 @@ class Worker:
 
     async def _consume_all(self, transport: Transport) -> None:
         retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
+        hooks = self._hooks
+        if log.isEnabledFor(logging.DEBUG):
+            # One record per handled message; innermost, so a tracing hook's span is current.
+            hooks = (*(hooks or ()), MessageLog())
         for service in self.services:
             topology = self.topology.service(service)
             await transport.declare(topology)
@@ -224,7 +229,7 @@ class Worker:
                     time_limit=self.time_limit,
                     max_deliveries=self.max_deliveries,
                     topology=topology,
-                    hooks=self._hooks,
+                    hooks=hooks,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
