@@ -40,6 +40,12 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="INFO logs start, stop and failures; DEBUG adds one line per handled message (default: INFO)",
     )
     parser.add_argument(
+        "--http-port",
+        type=int,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics (with a MetricsHook) on this port (default: the worker's, none)",
+    )
+    parser.add_argument(
         "--log-format",
         default="text",
         choices=("text", "json"),
@@ -76,6 +82,8 @@ def _run_worker(args: argparse.Namespace) -> int:
     worker = load_worker(args.target)
     if args.url:
         worker.url = args.url
+    if args.http_port is not None:
+        worker.http_port = args.http_port
     asyncio.run(_serve(worker, wait=args.wait))
     return EXIT_OK
 

@@ -45,6 +45,8 @@ class MetricsHook(Hook):
     """
 
     def __init__(self, registry: CollectorRegistry, *, namespace: str = "burrow") -> None:
+        self.prometheus_registry = registry  # what a worker's /metrics serves (Worker(http_port=...))
+
         def counter(name: str, doc: str, labels: list[str]) -> Counter:
             return Counter(name, doc, labels, namespace=namespace, registry=registry)
 
