@@ -94,6 +94,16 @@ class MetricsHook(Hook):
             DURATION_BUCKETS,
         )
 
+        # Labelled children by label values: ``labels()`` costs more than the update itself.
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Counter | Gauge | Histogram, *values: str) -> Any:
+        key = (id(metric), *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
     async def around_send(self, message: Sending, proceed: Callable[[], Awaitable[Any]]) -> Any:
         is_call = message.kind == "call"
         started = time.perf_counter()
@@ -106,13 +116,13 @@ class MetricsHook(Hook):
         finally:
             took = time.perf_counter() - started
             count, duration = (self.calls, self.call_duration) if is_call else (self.sent, self.send_duration)
-            count.labels(message.contract, outcome).inc()
-            duration.labels(message.contract).observe(took)
+            self._child(count, message.contract, outcome).inc()
+            self._child(duration, message.contract).observe(took)
 
     async def around_handle(self, message: Handling, proceed: Callable[[], Awaitable[None]]) -> None:
         due = message.headers.get(HEADER_DUE)
         lateness = time.time() - due / 1000 if isinstance(due, int) and not isinstance(due, bool) else None
-        in_flight = self.in_flight.labels(message.queue)
+        in_flight = self._child(self.in_flight, message.queue)
         in_flight.inc()
         try:
             await proceed()
@@ -123,10 +133,10 @@ class MetricsHook(Hook):
             known = message.dead_reason not in _NOT_A_CONTRACT and message.contract
             contract = message.contract if known else "unknown"
             if lateness is not None:
-                self.lateness.labels(contract).observe(max(lateness, 0.0))
-            self.handled.labels(contract, message.outcome.value).inc()
-            self.handler_duration.labels(contract).observe(message.duration)
+                self._child(self.lateness, contract).observe(max(lateness, 0.0))
+            self._child(self.handled, contract, message.outcome.value).inc()
+            self._child(self.handler_duration, contract).observe(message.duration)
             if message.outcome is Outcome.RETRIED:
-                self.retries.labels(contract).inc()
+                self._child(self.retries, contract).inc()
             elif message.outcome is Outcome.DEAD_LETTERED:
-                self.dead_lettered.labels(contract, message.dead_reason or "unknown").inc()
+                self._child(self.dead_lettered, contract, message.dead_reason or "unknown").inc()
