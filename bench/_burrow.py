@@ -1,4 +1,10 @@
-"""Burrow doing the baseline's work through its public API: ``Client.send_many`` and ``Worker``."""
+"""Burrow doing the baseline's work through its public API: ``Client.send_many`` and ``Worker``.
+
+``hooks`` names what is installed on both sides (``python -m bench.tasks --with ...``):
+``hooked``, a hook that only proceeds (the cost of the seam itself); ``metrics``,
+the Prometheus hook; ``traced``, the OpenTelemetry hook recording spans that are
+exported nowhere (the cost of making them, not of shipping them).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,42 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from burrow.sdk import Client
+from burrow.sdk import Client, Hook
 from burrow.server import Context, Worker
 
 from bench._contract import Touch
 
-__all__ = ["consume", "produce"]
+__all__ = ["HOOKED", "consume", "produce"]
 
 
-async def produce(url: str, count: int) -> tuple[float, float, float]:
+HOOKED = ("hooked", "metrics", "traced")
+
+
+def _hooks(hooks: str) -> list[Hook]:
+    if hooks == "hooked":
+        return [Hook()]  # the base class's methods only proceed
+    if hooks == "metrics":
+        from burrow.sdk.prometheus import MetricsHook
+        from prometheus_client import CollectorRegistry
+
+        return [MetricsHook(CollectorRegistry())]
+    if hooks == "traced":
+        from burrow.sdk.otel import TracingHook
+        from opentelemetry.sdk.trace import TracerProvider
+
+        return [TracingHook(tracer_provider=TracerProvider())]
+    return []
+
+
+async def produce(url: str, count: int, *, hooks: str = "") -> tuple[float, float, float]:
     """Send ``count`` tasks; return (start, end, CPU seconds) of the sending phase."""
-    async with Client.connect(url) as client:
+    async with Client.connect(url, hooks=_hooks(hooks)) as client:
         cpu, start = time.process_time(), time.monotonic()
         await client.send_many(Touch(index=index, path=f"/tmp/bench/{index}.png") for index in range(count))
         return start, time.monotonic(), time.process_time() - cpu
 
 
-async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]) -> float:
+async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None], *, hooks: str = "") -> float:
     """Handle ``count`` tasks and return when the last one was handled."""
     handled = 0
     done = asyncio.Event()
@@ -35,7 +60,7 @@ async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]
             last = time.monotonic()
             done.set()
 
-    worker = Worker(url, concurrency=prefetch, grace_period=5)
+    worker = Worker(url, concurrency=prefetch, grace_period=5, hooks=_hooks(hooks))
     worker.bind(Touch, touch)
     async with worker:
         ready()

@@ -1,6 +1,6 @@
 """The consuming side of one benchmark run, in its own process so that its CPU time is its own.
 
-    python -m bench._consumer {baseline,burrow} URL COUNT PREFETCH
+    python -m bench._consumer {baseline,burrow,hooked,metrics,traced} URL COUNT PREFETCH
 
 Prints ``ready`` once consuming, then one JSON line: when the last task was
 handled (``time.monotonic``, comparable across processes) and the CPU seconds used.
@@ -9,9 +9,12 @@ handled (``time.monotonic``, comparable across processes) and the CPU seconds us
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from bench import _baseline, _burrow
 
@@ -20,7 +23,12 @@ __all__ = ["main"]
 
 def main(argv: list[str]) -> None:
     side, url, count, prefetch = argv[0], argv[1], int(argv[2]), int(argv[3])
-    consume = {"baseline": _baseline.consume, "burrow": _burrow.consume}[side]
+    consumers: dict[str, Callable[[str, int, int, Callable[[], None]], Coroutine[Any, Any, float]]] = {
+        "baseline": _baseline.consume,
+        "burrow": _burrow.consume,
+        **{hooks: functools.partial(_burrow.consume, hooks=hooks) for hooks in _burrow.HOOKED},
+    }
+    consume = consumers[side]
     cpu = 0.0
 
     def ready() -> None:

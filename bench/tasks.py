@@ -1,12 +1,14 @@
 """Fire-and-forget tasks: Burrow against a lean raw aio-pika baseline, in one run.
 
-    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512]
+    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with hooked,metrics,traced]
 
 Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
 node. Each run deletes the benchmark's queues first, starts the consumer in a
 subprocess, publishes every task from this process and waits until the consumer
 handled the last one. Runs alternate baseline and Burrow (which goes first
-alternates too); the table shows medians.
+alternates too); the table shows medians. ``--with`` adds sides that run Burrow with hooks on the
+client and the worker (docs/observability.md): ``hooked`` (a hook that only
+proceeds), ``metrics`` (Prometheus), ``traced`` (OpenTelemetry, exporting nowhere).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import aio_pika
 from burrow.testing import LocalRabbitMQ
@@ -68,7 +72,12 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
         assert consumer.stdout is not None
         if consumer.stdout.readline().strip() != "ready":
             raise RuntimeError(f"the {side} consumer failed to start (exit status {consumer.wait()})")
-        produce = _baseline.produce if side == "baseline" else _burrow.produce
+        producers: dict[str, Callable[[str, int], Coroutine[Any, Any, tuple[float, float, float]]]] = {
+            "baseline": _baseline.produce,
+            "burrow": _burrow.produce,
+            **{hooks: partial(_burrow.produce, hooks=hooks) for hooks in _burrow.HOOKED},
+        }
+        produce = producers[side]
         start, end, cpu = asyncio.run(produce(url, count))
         output, _ = consumer.communicate(timeout=CONSUMER_TIMEOUT)
     if consumer.returncode != 0:
@@ -88,25 +97,29 @@ def median(runs: list[Run], side: str, field: str) -> float:
     return statistics.median(values)
 
 
-def paired(runs: list[Run], field: str) -> str:
-    """Median (min..max) of Burrow / baseline within each run: load that drifts between runs cancels out."""
+def paired(runs: list[Run], field: str, side: str = "burrow") -> str:
+    """Median (min..max) of ``side`` / baseline within each run: load that drifts between runs cancels out."""
     base = [getattr(run, field) for run in runs if run.side == "baseline"]
-    ours = [getattr(run, field) for run in runs if run.side == "burrow"]
+    ours = [getattr(run, field) for run in runs if run.side == side]
     ratios = [b / a for a, b in zip(base, ours, strict=True)]
     return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}..{max(ratios):.2f})"
 
 
-def table(runs: list[Run]) -> str:
-    lines = [
-        f"| {'metric':<20} | {'baseline':>10} | {'burrow':>10} | {'burrow/baseline':>15} | {'per run':>20} |",
-        f"|{'-' * 22}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|{'-' * 21}:|",
-    ]
+def table(runs: list[Run], sides: tuple[str, ...] = SIDES) -> str:
+    others = [side for side in sides if side != "baseline"]
+    header = f"| {'metric':<20} | {'baseline':>10} |"
+    rule = f"|{'-' * 22}|{'-' * 11}:|"
+    for side in others:
+        header += f" {side:>10} | {side + '/baseline':>17} | {'per run':>20} |"
+        rule += f"{'-' * 11}:|{'-' * 18}:|{'-' * 21}:|"
+    lines = [header, rule]
     for label, field, fmt in METRICS:
-        base, ours = median(runs, "baseline", field), median(runs, "burrow", field)
-        lines.append(
-            f"| {label:<20} | {fmt.format(base):>10} | {fmt.format(ours):>10} | {ours / base:>14.2f}x "
-            f"| {paired(runs, field):>20} |"
-        )
+        base = median(runs, "baseline", field)
+        line = f"| {label:<20} | {fmt.format(base):>10} |"
+        for side in others:
+            ours = median(runs, side, field)
+            line += f" {fmt.format(ours):>10} | {ours / base:>16.2f}x | {paired(runs, field, side):>20} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -131,24 +144,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="runs per side; the table shows medians (default: 3)")
     parser.add_argument("--prefetch", type=int, default=512, help="consumer prefetch for both sides (default: 512)")
     parser.add_argument("--warmup", type=int, default=2_000, help="tasks per side in an unreported first run")
+    parser.add_argument(
+        "--with",
+        dest="extra",
+        default="",
+        help="comma-separated sides with hooks on both ends: hooked, metrics, traced (default: none)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    extra = tuple(side for side in args.extra.split(",") if side)
+    unknown = sorted(set(extra) - set(_burrow.HOOKED))
+    if unknown:
+        raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(_burrow.HOOKED)}")
+    sides = (*SIDES, *extra)
     with broker() as url:
         if args.warmup:
-            for side in SIDES:
+            for side in sides:
                 run_once(side, url, args.warmup, args.prefetch)
         runs: list[Run] = []
         for number in range(1, args.runs + 1):
             # Alternate which side goes first, so that neither always follows the other.
-            for side in SIDES if number % 2 else SIDES[::-1]:
+            for side in sides if number % 2 else sides[::-1]:
                 runs.append(run_once(side, url, args.tasks, args.prefetch))
                 print(f"run {number} {side:<8}  {describe(runs[-1])}", flush=True)
     print(f"\n{args.tasks:,} tasks per run, prefetch {args.prefetch}, medians of {args.runs} runs")
     print("(per run: Burrow / baseline within each run, median (min..max)):\n")
-    print(table(runs))
+    print(table(runs, sides))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ The contract types are defined here from the lock, so this module needs only the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import msgspec
 from burrow import sdk
@@ -61,6 +63,8 @@ class CleanupClient:
         *,
         delay: float | timedelta | None = None,
         at: datetime | None = None,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> None:
         """Delete a temporary file. Safe to retry: a missing file counts as deleted.
 
@@ -70,10 +74,19 @@ class CleanupClient:
             path: ``DeleteFile.path``.
             delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.
             at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
+            headers: AMQP headers of your own, read by the handler from ``Context.headers``.
+            message_id: the message id (default: a new one); reuse it to send the same message again.
         """
-        await self._client.send(DeleteFile(path=path), delay=delay, at=at)
+        await self._client.send(DeleteFile(path=path), delay=delay, at=at, headers=headers, message_id=message_id)
 
-    async def stat_file(self, path: str, *, timeout: float | timedelta | None = None) -> FileInfo:
+    async def stat_file(
+        self,
+        path: str,
+        *,
+        timeout: float | timedelta | None = None,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
+    ) -> FileInfo:
         """Report a file's size and modification time.
 
         Calls ``cleanup.stat_file`` and waits for its result (timeout: 10 s, the contract's default).
@@ -81,12 +94,14 @@ class CleanupClient:
         Args:
             path: ``StatFile.path``.
             timeout: seconds (or a ``timedelta``) to wait for the result.
+            headers: AMQP headers of your own, read by the handler from ``Context.headers``.
+            message_id: the message id (default: a new one); reuse it to send the same message again.
 
         Raises:
             burrow.sdk.DeclaredError: the handler answered with a declared error, in ``.error``:
                 ``FileMissing``: The file does not exist.
         """
-        return await self._client.call(StatFile(path=path), timeout=timeout)
+        return await self._client.call(StatFile(path=path), timeout=timeout, headers=headers, message_id=message_id)
 
 
 class Client(sdk.Client):

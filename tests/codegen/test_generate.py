@@ -173,7 +173,7 @@ def test_codegen_client_names_an_unknown_service(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("field", ["delay", "at", "timeout", "self", "client"])
+@pytest.mark.parametrize("field", ["delay", "at", "timeout", "self", "client", "headers", "message_id"])
 def test_a_field_named_like_an_option_is_a_generator_error(field: str) -> None:
     service = Service("clash")
     namespace: dict[str, Any] = {"__annotations__": {field: str}, "__module__": __name__}
@@ -183,8 +183,8 @@ def test_a_field_named_like_an_option_is_a_generator_error(field: str) -> None:
         render_client(lock, header="#", local=True)
     assert str(caught.value) == (
         f"clash.touch: field Touch.{field} would clash with the generated method's own parameter {field!r} "
-        "(at, client, delay, self, timeout are reserved): rename the field in Python and keep its wire name "
-        "with msgspec's rename"
+        "(at, client, delay, headers, message_id, self, timeout are reserved): rename the field in Python and keep "
+        "its wire name with msgspec's rename"
     )
 
 

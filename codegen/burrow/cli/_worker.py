@@ -12,7 +12,7 @@ from burrow.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
 from burrow.cli._targets import import_target
 from burrow.sdk import AmqpTransport, BrokerUnreachable
 from burrow.sdk._url import broker_url
-from burrow.server import Worker
+from burrow.server import JsonFormatter, Worker
 
 __all__ = ["add_worker_command", "load_worker"]
 
@@ -40,6 +40,18 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="INFO logs start, stop and failures; DEBUG adds one line per handled message (default: INFO)",
     )
     parser.add_argument(
+        "--http-port",
+        type=int,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics (with a MetricsHook) on this port (default: the worker's, none)",
+    )
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=("text", "json"),
+        help="text lines, or one JSON object per line with the message's fields (default: text)",
+    )
+    parser.add_argument(
         "--wait",
         type=float,
         default=60.0,
@@ -64,9 +76,14 @@ def load_worker(target: str) -> Worker:
 
 def _run_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    if args.log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     worker = load_worker(args.target)
     if args.url:
         worker.url = args.url
+    if args.http_port is not None:
+        worker.http_port = args.http_port
     asyncio.run(_serve(worker, wait=args.wait))
     return EXIT_OK
 

@@ -19,7 +19,7 @@ from burrow.codegen._source import Imports, bracketed, docstring, is_identifier,
 
 __all__ = ["OPTION_NAMES", "render_client"]
 
-OPTION_NAMES = frozenset({"self", "client", "delay", "at", "timeout"})
+OPTION_NAMES = frozenset({"self", "client", "delay", "at", "timeout", "headers", "message_id"})
 """Names a payload field may not have: they are the methods' own parameters."""
 
 _TASK_OPTIONS = [
@@ -29,6 +29,14 @@ _TASK_OPTIONS = [
 _TASK_OPTION_DOCS = [
     "delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.",
     "at: deliver no sooner than this timezone-aware moment. Not with ``delay``.",
+]
+_METADATA_OPTIONS = [
+    "headers: Mapping[str, Any] | None = None",
+    "message_id: str | None = None",
+]
+_METADATA_OPTION_DOCS = [
+    "headers: AMQP headers of your own, read by the handler from ``Context.headers``.",
+    "message_id: the message id (default: a new one); reuse it to send the same message again.",
 ]
 _EMPTY = {"list": "[]", "dict": "{}", "set": "set()", "frozenset": "frozenset()", "bytearray": "bytearray()"}
 
@@ -85,7 +93,19 @@ def _class_name(service: ServiceDef) -> str:
 
 def _check_names(lock: Lock, services: list[ServiceDef]) -> None:
     """Types defined in the module must not shadow the names the module itself uses."""
-    taken = {"Annotated", "Any", "Literal", "UUID", "Decimal", "cached_property", "msgspec", "sdk", "enum", "Client"}
+    taken = {
+        "Annotated",
+        "Any",
+        "Literal",
+        "Mapping",
+        "UUID",
+        "Decimal",
+        "cached_property",
+        "msgspec",
+        "sdk",
+        "enum",
+        "Client",
+    }
     taken |= {"date", "datetime", "time", "timedelta"}
     taken |= {_class_name(service) for service in services} | {service_variable(service) for service in services}
     clashes = sorted(taken & set(lock.types))
@@ -133,8 +153,10 @@ def _method(lock: Lock, contract: ContractDef, writer: TypeWriter) -> str:
             "return await self._client.call",
             ["timeout=timeout"],
         )
-    if parameters[-1] == "*":
-        parameters.pop()
+    writer.imports.name("collections.abc", "Mapping")
+    writer.imports.name("typing", "Any")
+    parameters += _METADATA_OPTIONS
+    options = [*options, "headers=headers", "message_id=message_id"]
     signature = bracketed(f"async def {method_name(contract.name)}", parameters, f" -> {returns}:", prefix="    ")
     # Built at the indentation it has if the call around it is split, as the formatter would.
     construct = bracketed(request_name, [_argument(f) for f in request.fields], "", prefix=" " * 12).lstrip()
@@ -181,6 +203,7 @@ def _method_doc(lock: Lock, contract: ContractDef, request: StructDef) -> str:
         lines += [f"    {doc}" for doc in _TASK_OPTION_DOCS]
     else:
         lines.append("    timeout: seconds (or a ``timedelta``) to wait for the result.")
+    lines += [f"    {doc}" for doc in _METADATA_OPTION_DOCS]
     if contract.errors:
         lines += [
             "",

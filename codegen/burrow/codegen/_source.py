@@ -25,7 +25,7 @@ __all__ = [
 LINE_LENGTH = 120
 
 # Import sections in the order isort/ruff expect them.
-_STDLIB = {"__future__", "datetime", "decimal", "enum", "functools", "typing", "uuid"}
+_STDLIB = {"__future__", "collections", "datetime", "decimal", "enum", "functools", "typing", "uuid"}
 _THIRD_PARTY = {"burrow", "msgspec"}
 
 

@@ -21,6 +21,7 @@ from burrow.sdk._errors import (
     TransportError,
     Unroutable,
 )
+from burrow.sdk._hooks import Handling, Hook, Outcome, Sending
 from burrow.sdk._memory import MemoryBroker, MemoryTransport
 from burrow.sdk._memory_delay import ManualClock
 from burrow.sdk._retry import RetryPolicy
@@ -62,11 +63,14 @@ __all__ = [
     "Delivery",
     "ExchangeBindingSpec",
     "ExchangeSpec",
+    "Handling",
+    "Hook",
     "JSON",
     "MSGPACK",
     "ManualClock",
     "MemoryBroker",
     "MemoryTransport",
+    "Outcome",
     "OutgoingMessage",
     "PublishError",
     "QueueSpec",
@@ -75,6 +79,7 @@ __all__ = [
     "ReplyListener",
     "RetryPolicy",
     "Schedule",
+    "Sending",
     "Service",
     "Subscription",
     "Task",

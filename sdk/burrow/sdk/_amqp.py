@@ -136,6 +136,11 @@ class _AmqpSubscription(Subscription):
         self._tag = f"burrow.{uuid.uuid4().hex}"
         self._cancelled = False
         self._restoring: asyncio.Task[None] | None = None
+        self._consuming = False  # the broker confirmed our consumer and has not cancelled it since
+
+    @property
+    def consuming(self) -> bool:
+        return self._consuming and not self._cancelled and not self._channel.is_closed
 
     async def start(self) -> None:
         await self._consume()
@@ -145,12 +150,14 @@ class _AmqpSubscription(Subscription):
         raw = await self._channel.get_underlay_channel()
         raw.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
         await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
+        self._consuming = True
 
     def _on_broker_cancel(self, frame: Basic.Cancel) -> None:
         # The broker ends a consumer whose queue was deleted (or whose quorum
         # queue lost its leader for good); nothing else would consume again.
         if self._cancelled or frame.consumer_tag != self._tag:
             return
+        self._consuming = False
         if self._restoring is None or self._restoring.done():
             log.error("RabbitMQ cancelled the consumer of queue %s (was it deleted?); declaring it again", self._queue)
             self._restoring = asyncio.get_running_loop().create_task(self._restore())
@@ -178,6 +185,7 @@ class _AmqpSubscription(Subscription):
             with _mapped_errors(f"consuming {self._queue} again after a reconnection"):
                 await self._consume()
         except TransportError:
+            self._consuming = False
             # aio-pika drops what its reopen callbacks raise: say it here.
             log.exception("could not consume %s again after a reconnection", self._queue)
 

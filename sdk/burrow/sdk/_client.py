@@ -6,20 +6,22 @@ import asyncio
 import contextlib
 import enum
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from burrow.sdk._amqp import AmqpTransport
 from burrow.sdk._codec import JSON, encode
-from burrow.sdk._contract import Call, Service, Task, contract_info
+from burrow.sdk._contract import Call, ContractInfo, Service, Task, contract_info
 from burrow.sdk._delay import Delayer, delay_seconds
 from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError, Unroutable
+from burrow.sdk._hooks import Hook, Sending, around, installed
 from burrow.sdk._ids import new_message_id
+from burrow.sdk._metadata import caller_headers, caller_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
 from burrow.sdk._topology import Topology
-from burrow.sdk._transport import OutgoingMessage, Transport
+from burrow.sdk._transport import Headers, OutgoingMessage, Transport
 from burrow.sdk._url import broker_url
 from burrow.sdk._wire import HEADER_FINGERPRINT
 
@@ -52,6 +54,8 @@ class Client:
             delayed send needs it to exist already (docs/delays.md).
         default_timeout: seconds a call waits for its reply when neither the
             call nor its contract sets a timeout.
+        hooks: run around every send and call, the first outermost
+            (docs/observability.md).
     """
 
     def __init__(
@@ -63,8 +67,10 @@ class Client:
         content_type: str = JSON,
         declare: bool = True,
         default_timeout: float = DEFAULT_TIMEOUT,
+        hooks: Sequence[Hook] | None = None,
     ) -> None:
         self._transport = transport
+        self._hooks = installed(hooks)
         self._topology = topology or Topology()
         self._app_id = app_id
         self._content_type = content_type
@@ -92,6 +98,7 @@ class Client:
         content_type: str = JSON,
         declare: bool = True,
         default_timeout: float = DEFAULT_TIMEOUT,
+        hooks: Sequence[Hook] | None = None,
     ) -> Self:
         """A client for the RabbitMQ at ``url``; it connects when opened (``async with``).
 
@@ -106,6 +113,7 @@ class Client:
             content_type=content_type,
             declare=declare,
             default_timeout=default_timeout,
+            hooks=hooks,
         )
 
     @property
@@ -150,6 +158,8 @@ class Client:
         *,
         delay: float | timedelta | None = None,
         at: datetime | None = None,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> None:
         """Send a task; return once the broker has confirmed it is stored.
 
@@ -157,6 +167,11 @@ class Client:
             delay: deliver no sooner than this many seconds (or this ``timedelta``) from now.
                 Delays are durable and held by the broker (docs/delays.md).
             at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
+            headers: AMQP headers of your own; the handler reads them from
+                ``Context.headers``. ``x-burrow-*`` names are Burrow's.
+            message_id: the message id (default: a new random one). Pass the
+                same id when sending again after ``ConnectionLost``, and a
+                handler keyed on ``Context.message_id`` runs the task once.
 
         Raises:
             Unroutable: no queue is bound for the task's contract.
@@ -164,8 +179,9 @@ class Client:
             ConnectionLost: the connection dropped before the confirm; the task
                 may or may not have been stored.
             ContractError: the task cannot be encoded.
-            ConfigurationError: both ``delay`` and ``at``, a naive ``at``, or a delay
-                outside 0 to about 8.5 years.
+            ConfigurationError: both ``delay`` and ``at``, a naive ``at``, a delay
+                outside 0 to about 8.5 years, a reserved or unencodable header,
+                or an empty or over-long message id.
 
         If cancelled, the task may or may not have been published.
         """
@@ -173,17 +189,61 @@ class Client:
         if info.kind != "task":
             raise ConfigurationError(f"{info.wire_name} is a call: use client.call(...)")
         seconds = delay_seconds(delay, at)
-        await self._publish(info.service, info.wire_name, info.routing_key, info.fingerprint, task, seconds, info.queue)
+        extra = caller_headers(headers)
+        chosen_id = caller_message_id(message_id) or new_message_id()
+        if self._hooks is None:
+            await self._publish(
+                info.service,
+                info.wire_name,
+                info.routing_key,
+                info.fingerprint,
+                task,
+                seconds,
+                info.queue,
+                extra,
+                chosen_id,
+            )
+            return
+        sending = Sending(
+            contract=info.wire_name,
+            kind="task",
+            message_id=chosen_id,
+            headers=extra,
+            exchange=self._topology.exchange,
+            routing_key=info.routing_key,
+            delay=seconds,
+        )
 
-    async def send_many(self, tasks: Iterable[Task]) -> None:
+        async def proceed() -> None:
+            await self._publish(
+                info.service,
+                info.wire_name,
+                info.routing_key,
+                info.fingerprint,
+                task,
+                seconds,
+                info.queue,
+                caller_headers(sending.headers),
+                chosen_id,
+            )
+
+        await around(self._hooks, "around_send", sending, proceed)
+
+    async def send_many(self, tasks: Iterable[Task], *, headers: Mapping[str, Any] | None = None) -> None:
         """Send tasks with their confirms pipelined; return once all are confirmed.
 
+        Args:
+            headers: AMQP headers of your own, set on every task (as for ``send``).
+                Each task gets its own new message id.
+
         Raises an ``ExceptionGroup`` of the failures after every send has settled;
-        each failure carries a note with the index of its task.
+        each failure carries a note with the index of its task. A reserved or
+        unencodable header raises ``ConfigurationError`` before anything is sent.
         """
         tasks = list(tasks)
+        extra = caller_headers(headers)
         await self._declare_ahead(tasks)
-        results = await asyncio.gather(*(self._send_soon(task) for task in tasks), return_exceptions=True)
+        results = await asyncio.gather(*(self._send_soon(task, extra) for task in tasks), return_exceptions=True)
         failures: list[Exception] = []
         for index, result in enumerate(results):
             if isinstance(result, BaseException):
@@ -196,7 +256,7 @@ class Client:
         if failures:
             raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
 
-    def _send_soon(self, task: Task) -> Awaitable[None]:
+    def _send_soon(self, task: Task, headers: Headers) -> Awaitable[None]:
         """``send(task)``, with two coroutine layers fewer when nothing is left to check or declare.
 
         In a burst every send waits for its confirm at once, so each layer is
@@ -207,15 +267,47 @@ class Client:
         try:
             info = contract_info(task)
             if info.kind != "task" or self._state is not ClientState.OPEN:
-                return self.send(task)
+                return self.send(task, headers=headers)
             if self._declare_topology and info.service.name not in self._ready:
-                return self.send(task)
-            message = self._message(info.wire_name, info.routing_key, info.fingerprint, task)
+                return self.send(task, headers=headers)
+            if self._hooks is not None:
+                return self._send_hooked(self._hooks, info, task, headers)
+            message = self._message(info.wire_name, info.routing_key, info.fingerprint, task, headers)
         except Exception:
-            return self.send(task)
+            return self.send(task, headers=headers)
         return self._transport.publish(message)
 
-    async def call(self, request: Call[R], *, timeout: float | timedelta | None = None) -> R:
+    def _send_hooked(
+        self, hooks: tuple[Hook, ...], info: ContractInfo, task: Task, headers: Headers
+    ) -> Awaitable[None]:
+        """``_send_soon`` through the hooks: the hooks' own layers, and no more."""
+        sending = Sending(
+            contract=info.wire_name,
+            kind="task",
+            message_id=new_message_id(),
+            headers=dict(headers),  # each task's own: a hook may add to it
+            exchange=self._topology.exchange,
+            routing_key=info.routing_key,
+        )
+
+        def publish() -> Awaitable[None]:
+            headers = caller_headers(sending.headers)
+            message = self._message(
+                info.wire_name, info.routing_key, info.fingerprint, task, headers, sending.message_id
+            )
+            return self._transport.publish(message)
+
+        result: Awaitable[None] = around(hooks, "around_send", sending, publish)
+        return result
+
+    async def call(
+        self,
+        request: Call[R],
+        *,
+        timeout: float | timedelta | None = None,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
+    ) -> R:
         """Send a call and wait for its typed result.
 
             info = await client.call(StatFile(path="a.png"), timeout=5)
@@ -225,6 +317,10 @@ class Client:
         Args:
             timeout: seconds (or a ``timedelta``) to wait; defaults to the
                 contract's timeout, then to the client's ``default_timeout``.
+            headers: AMQP headers of your own; the handler reads them from
+                ``Context.headers``. ``x-burrow-*`` names are Burrow's.
+            message_id: the request's message id (default: a new random one);
+                the reply finds its call by a correlation id of its own.
 
         Raises:
             DeclaredError: the handler answered with one of the contract's
@@ -236,6 +332,8 @@ class Client:
             Unroutable: no queue is bound for the contract.
             ConnectionLost: the connection dropped before the reply came; the
                 call may or may not have run.
+            ConfigurationError: a reserved or unencodable header, or an empty
+                or over-long message id.
 
         If cancelled, the call may or may not have been published (and run).
         """
@@ -243,10 +341,33 @@ class Client:
         if info.kind != "call":
             raise ConfigurationError(f"{info.wire_name} is a task: use client.send(...)")
         seconds = self._caller.timeout_for(info, timeout)
+        extra = caller_headers(headers)
+        chosen_id = caller_message_id(message_id)
         self._require_open()
+        if self._hooks is None:
+            return await self._call(info, request, seconds, extra, chosen_id)
+        calling = Sending(
+            contract=info.wire_name,
+            kind="call",
+            message_id=chosen_id or new_message_id(),
+            headers=extra,
+            exchange=self._topology.exchange,
+            routing_key=info.routing_key,
+            timeout=seconds,
+        )
+
+        async def proceed() -> R:
+            return await self._call(info, request, seconds, caller_headers(calling.headers), calling.message_id)
+
+        result: R = await around(self._hooks, "around_send", calling, proceed)
+        return result
+
+    async def _call(
+        self, info: ContractInfo, request: Call[R], seconds: float, headers: Headers, message_id: str | None
+    ) -> R:
         if self._declare_topology and info.service.name not in self._ready:
             await self._declare(info.service)
-        result: R = await self._caller.call(info, request, seconds)
+        result: R = await self._caller.call(info, request, seconds, headers=headers, message_id=message_id)
         return result
 
     def _require_open(self) -> None:
@@ -260,14 +381,16 @@ class Client:
         routing_key: str,
         fingerprint: str,
         payload: Task,
-        delay: float = 0.0,
-        queue: str = "",
+        delay: float,
+        queue: str,
+        headers: Headers,
+        message_id: str,
     ) -> None:
         if self._state is not ClientState.OPEN:
             raise ClientStateError(f"the client is {self._state.value}: open it first (async with Client...)")
         if self._declare_topology and service.name not in self._ready:
             await self._declare(service)
-        message = self._message(type_, routing_key, fingerprint, payload)
+        message = self._message(type_, routing_key, fingerprint, payload, headers, message_id)
         if delay > 0:
             await self._delayer.publish(message, delay=delay, queue=queue)
             return
@@ -282,15 +405,24 @@ class Client:
             await self._declare(service)
             await self._transport.publish(message)
 
-    def _message(self, type_: str, routing_key: str, fingerprint: str, payload: Task) -> OutgoingMessage:
+    def _message(
+        self,
+        type_: str,
+        routing_key: str,
+        fingerprint: str,
+        payload: Task,
+        headers: Headers,
+        message_id: str | None = None,
+    ) -> OutgoingMessage:
+        # The caller's headers first: Burrow's own (checked not to clash) follow.
         return OutgoingMessage(
             exchange=self._topology.exchange,
             routing_key=routing_key,
             body=encode(payload, self._content_type, label=type_),
             type=type_,
-            message_id=new_message_id(),
+            message_id=message_id or new_message_id(),
             content_type=self._content_type,
-            headers={HEADER_FINGERPRINT: fingerprint},
+            headers={**headers, HEADER_FINGERPRINT: fingerprint} if headers else {HEADER_FINGERPRINT: fingerprint},
             timestamp=int(time.time()),
             app_id=self._app_id,
         )

@@ -29,7 +29,7 @@ from burrow.sdk._errors import (
     TransportError,
 )
 from burrow.sdk._ids import new_message_id
-from burrow.sdk._transport import Delivery, OutgoingMessage, Transport
+from burrow.sdk._transport import Delivery, Headers, OutgoingMessage, Transport
 from burrow.sdk._wire import HEADER_DEADLINE, HEADER_FINGERPRINT, HEADER_REPLY, REPLY_RESULT
 
 __all__ = ["Caller", "DEFAULT_TIMEOUT"]
@@ -109,20 +109,34 @@ class Caller:
             raise ConfigurationError(f"{info.wire_name}: timeout must be positive, got {seconds}")
         return seconds
 
-    async def call(self, info: ContractInfo, request: Call[Any], seconds: float) -> Any:
-        """Publish ``request`` and return its decoded result, or raise what the reply says."""
+    async def call(
+        self,
+        info: ContractInfo,
+        request: Call[Any],
+        seconds: float,
+        *,
+        headers: Headers | None = None,
+        message_id: str | None = None,
+    ) -> Any:
+        """Publish ``request`` and return its decoded result, or raise what the reply says.
+
+        ``headers`` (already checked) go on the request; ``message_id`` is its
+        message id (by default its correlation id).
+        """
         body = encode(request, self._content_type, label=info.wire_name)
         started = time.monotonic()
         deadline = time.time() + seconds
         try:
             async with asyncio.timeout(seconds):
                 await self._ensure_replies()
-                reply = await self._exchange_messages(info, body, deadline)
+                reply = await self._exchange_messages(info, body, deadline, headers, message_id)
         except TimeoutError:
             raise CallTimeout(info.wire_name, seconds) from None
         return self._result(info, reply, time.monotonic() - started)
 
-    async def _exchange_messages(self, info: ContractInfo, body: bytes, deadline: float) -> Delivery:
+    async def _exchange_messages(
+        self, info: ContractInfo, body: bytes, deadline: float, headers: Headers | None, message_id: str | None
+    ) -> Delivery:
         """Publish the request and wait for its reply; ``deadline`` is in seconds since the epoch."""
         replies = self._replies
         if not replies.ready.is_set():
@@ -138,9 +152,10 @@ class Caller:
                     routing_key=info.routing_key,
                     body=body,
                     type=info.wire_name,
-                    message_id=correlation_id,
+                    message_id=message_id or correlation_id,
                     content_type=self._content_type,
                     headers={
+                        **(headers or {}),
                         HEADER_FINGERPRINT: info.fingerprint,
                         HEADER_DEADLINE: int(deadline * 1000),
                     },

@@ -203,6 +203,11 @@ class ReplyListener(Protocol):
 class Subscription(abc.ABC):
     """A running consumer."""
 
+    @property
+    def consuming(self) -> bool:
+        """Whether the broker is delivering to it now (False while its queue or connection is gone)."""
+        return True
+
     @abc.abstractmethod
     async def cancel(self) -> None:
         """Stop receiving new deliveries; unsettled ones can still be settled."""

@@ -12,6 +12,7 @@ import time
 import uuid
 
 from burrow.sdk import Delivery, OutgoingMessage, Transport
+from burrow.sdk._hooks import Outcome
 from burrow.sdk._wire import (
     HEADER_ATTEMPT,
     HEADER_CONTRACT,
@@ -25,6 +26,7 @@ from burrow.sdk._wire import (
     HEADER_ORIGINAL_QUEUE,
     HEADER_ORIGINAL_ROUTING_KEY,
 )
+from burrow.server._hooked import note
 
 __all__ = ["DeadReason", "counted_copy", "dead_letter"]
 
@@ -88,6 +90,7 @@ async def dead_letter(
         )
     )
     await delivery.ack()
+    note(Outcome.DEAD_LETTERED, dead_reason=reason.value)
 
 
 def counted_copy(delivery: Delivery, deliveries: int) -> OutgoingMessage:

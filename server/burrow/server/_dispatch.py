@@ -30,10 +30,12 @@ from burrow.sdk import (
     Unroutable,
 )
 from burrow.sdk._delay import wait_until_due
+from burrow.sdk._hooks import Hook
 from burrow.sdk._retry import NO_RETRY
 from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DELIVERY_COUNT, HEADER_DUE
 from burrow.server._context import Context
 from burrow.server._dead_letters import DeadReason, counted_copy, dead_letter
+from burrow.server._hooked import handle_hooked
 from burrow.server._replies import reply_rejected, serve_call
 from burrow.server._retry import Retrier, attempt_of
 
@@ -107,6 +109,7 @@ class Dispatcher:
         time_limit: the worker's default handler time limit, in seconds.
         max_deliveries: how many unsettled deliveries a message may have before it is dead-lettered.
         topology: the service's entities, declared again when the dead-letter queue has gone.
+        hooks: run around each dispatch (None: none, the usual path).
     """
 
     def __init__(
@@ -122,7 +125,9 @@ class Dispatcher:
         time_limit: float | None = None,
         max_deliveries: int | None = None,
         topology: TopologySpec | None = None,
+        hooks: tuple[Hook, ...] | None = None,
     ) -> None:
+        self._hooks = hooks
         self._topology = topology
         self._time_limit = time_limit
         self._max_deliveries = max_deliveries
@@ -147,7 +152,10 @@ class Dispatcher:
                 return
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
-            await self._dispatch(delivery)
+            if self._hooks is None:
+                await self._dispatch(delivery)
+            else:
+                await handle_hooked(self._hooks, self._dispatch, delivery)
         except asyncio.CancelledError:
             # The worker gave up waiting for this handler at shutdown.
             await _settle_quietly(delivery.reject(requeue=True))

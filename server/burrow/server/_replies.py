@@ -29,8 +29,10 @@ from burrow.sdk import (
 from burrow.sdk._codec import encode
 from burrow.sdk._envelope import ErrorCode, ErrorEnvelope
 from burrow.sdk._errors import Unroutable
+from burrow.sdk._hooks import Outcome
 from burrow.sdk._ids import new_message_id
 from burrow.sdk._wire import HEADER_DEADLINE, HEADER_REPLY, REPLY_ERROR, REPLY_RESULT
+from burrow.server._hooked import note
 
 __all__ = ["ms_past_deadline", "reply_rejected", "serve_call"]
 
@@ -72,8 +74,10 @@ async def _outcome(info: ContractInfo, delivery: Delivery, run: Callable[[], Awa
     try:
         result = await run()
     except DeclaredError as exc:
+        note(Outcome.ERROR, exception=exc)
         return _declared(info, delivery, exc.error)
     except Exception as exc:
+        note(Outcome.ERROR, exception=exc)
         log.exception(
             "%s handler failed for call %s; the caller gets a RemoteError", info.wire_name, delivery.message_id
         )

@@ -14,6 +14,7 @@ import uuid
 
 from burrow.sdk import Delivery, OutgoingMessage, RetryPolicy, Topology, Transport
 from burrow.sdk._delay import Delayer
+from burrow.sdk._hooks import Outcome
 from burrow.sdk._wire import (
     HEADER_ATTEMPT,
     HEADER_DELIVERIES,
@@ -22,6 +23,8 @@ from burrow.sdk._wire import (
     HEADER_FIRST_FAILED_AT,
 )
 from burrow.server._dead_letters import DeadReason, dead_letter
+from burrow.server._hooked import note
+from burrow.server._logging import message_fields
 
 __all__ = ["Retrier", "attempt_of"]
 
@@ -58,6 +61,7 @@ class Retrier:
     ) -> None:
         """Retry ``delivery`` later if ``policy`` allows, else dead-letter it; either way settle it."""
         attempt = attempt_of(delivery)
+        note(Outcome.RETRIED, exception=error)  # the dead-letter path notes its own outcome
         if policy.should_retry(error, attempt):
             delay = policy.delay_before(attempt + 1)
             log.warning(
@@ -70,6 +74,7 @@ class Retrier:
                 error,
                 delay,
                 exc_info=error,
+                extra=message_fields(delivery.type, delivery.message_id, attempt, "retried"),
             )
             await self._delayer.publish(
                 self._retry_copy(delivery, attempt, routing_key), delay=delay, queue=delivery.queue
@@ -84,6 +89,10 @@ class Retrier:
             type(error).__qualname__,
             error,
             exc_info=error,
+            extra={
+                **message_fields(delivery.type, delivery.message_id, attempt, "dead-lettered"),
+                "dead_reason": DeadReason.HANDLER_FAILED.value,
+            },
         )
         await dead_letter(
             self._transport,

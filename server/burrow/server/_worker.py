@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -21,10 +21,13 @@ from burrow.sdk import (
     Transport,
     contract_info,
 )
+from burrow.sdk._hooks import Hook, installed
 from burrow.sdk._retry import RetryPolicy
 from burrow.sdk._url import broker_url
 from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
+from burrow.server._logging import MessageLog
+from burrow.server._ops import OpsServer, exposition
 from burrow.server._retry import Retrier
 from burrow.server._schedules import Scheduler
 
@@ -76,6 +79,12 @@ class Worker:
         max_deliveries: how many times a message may be delivered without being
             settled (the worker crashed, hung or lost its connection while handling
             it) before it is dead-lettered with reason ``redelivered``. None: no bound.
+        hooks: run around each message handled, the first outermost
+            (docs/observability.md).
+        http_port: serve ``/healthz``, ``/readyz`` and ``/metrics`` (the registry
+            of a ``MetricsHook`` among ``hooks``) on this port; 0 picks a free
+            one (``ops_port`` tells which). None: no endpoint.
+        http_host: the address the endpoint listens on.
     """
 
     def __init__(
@@ -91,12 +100,20 @@ class Worker:
         schedules: bool = True,
         time_limit: float | None = None,
         max_deliveries: int | None = 5,
+        hooks: Sequence[Hook] | None = None,
+        http_port: int | None = None,
+        http_host: str = "0.0.0.0",
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         _check_time_limit(time_limit)
         if max_deliveries is not None and max_deliveries < 1:
             raise ConfigurationError(f"max_deliveries must be at least 1 (or None), got {max_deliveries}")
+        self._hooks = installed(hooks)
+        self.http_port = http_port
+        self.http_host = http_host
+        self._ops: OpsServer | None = None
+        self._consumers: list[tuple[str, Subscription]] = []  # the queues it serves, for /readyz
         self.time_limit = time_limit
         self.max_deliveries = max_deliveries
         self.url = url
@@ -191,6 +208,11 @@ class Worker:
             self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
         try:
+            if self.http_port is not None:
+                self._ops = OpsServer(
+                    host=self.http_host, port=self.http_port, ready=self._not_ready, metrics=self._exposition
+                )
+                await self._ops.start()
             await self._transport.open()
             await self._consume_all(self._transport)
         except BaseException:
@@ -200,6 +222,10 @@ class Worker:
 
     async def _consume_all(self, transport: Transport) -> None:
         retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
+        hooks = self._hooks
+        if log.isEnabledFor(logging.DEBUG):
+            # One record per handled message; innermost, so a tracing hook's span is current.
+            hooks = (*(hooks or ()), MessageLog())
         for service in self.services:
             topology = self.topology.service(service)
             await transport.declare(topology)
@@ -219,11 +245,13 @@ class Worker:
                     time_limit=self.time_limit,
                     max_deliveries=self.max_deliveries,
                     topology=topology,
+                    hooks=hooks,
                 )
                 subscription = await transport.consume(
                     self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
                 )
                 self._subscriptions.append(subscription)
+                self._consumers.append((queue, subscription))
         if self._run_schedules:
             self._scheduler = Scheduler(
                 transport=transport,
@@ -233,6 +261,29 @@ class Worker:
                 app_id=self.name,
             )
             self._subscriptions.extend(await self._scheduler.start(self.services))
+
+    @property
+    def ops_port(self) -> int | None:
+        """The port of the ``/healthz``, ``/readyz`` and ``/metrics`` endpoint while it runs."""
+        return self._ops.port if self._ops is not None else None
+
+    def _not_ready(self) -> str | None:
+        """Why the worker is not ready to take messages, or None when it is."""
+        if self._state is not WorkerState.RUNNING:
+            return f"the worker is {self._state.value}"
+        if not self._consumers:
+            return "not consuming yet"
+        idle = [queue for queue, subscription in self._consumers if not subscription.consuming]
+        if idle:
+            return f"not consuming {', '.join(sorted(idle))}"
+        return None
+
+    def _exposition(self) -> tuple[bytes, str] | None:
+        for hook in self._hooks or ():
+            registry = getattr(hook, "prometheus_registry", None)
+            if registry is not None:
+                return exposition(registry)
+        return None
 
     def _accepting(self) -> bool:
         return self._state is WorkerState.RUNNING
@@ -274,6 +325,7 @@ class Worker:
         for subscription in self._subscriptions:
             await subscription.cancel()
         self._subscriptions.clear()
+        self._consumers.clear()
         if self._in_flight:
             log.info("waiting up to %.1f s for %d in-flight handlers", self.grace_period, len(self._in_flight))
             _, pending = await asyncio.wait(set(self._in_flight), timeout=self.grace_period)
@@ -286,6 +338,9 @@ class Worker:
         await self._transport.close()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._ops is not None:
+            await self._ops.stop()
+            self._ops = None
         self._state = WorkerState.STOPPED
         log.info("worker %s stopped", self.name)
 

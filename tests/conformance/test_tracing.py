@@ -1,0 +1,176 @@
+"""OpenTelemetry tracing: one trace from an HTTP request through a task, its handler's call, and back."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import fastapi
+import httpx
+import pytest
+from burrow.sdk import Client, RetryPolicy
+from burrow.sdk.otel import TracingHook
+from burrow.server import Context, Worker
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
+from opentelemetry.semconv.attributes import error_attributes
+from opentelemetry.trace import SpanKind, StatusCode
+
+from contracts.cleanup import DeleteFile, FileInfo, StatFile
+from tests.conformance.conftest import WAIT, Stack
+
+
+@pytest.fixture
+def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield provider, exporter
+    provider.shutdown()
+
+
+async def _finished(exporter: InMemorySpanExporter, count: int) -> list[ReadableSpan]:
+    """The finished spans once there are ``count`` (a handled message's span ends just after its handler)."""
+    async with asyncio.timeout(WAIT):
+        while len(exporter.get_finished_spans()) < count:  # noqa: ASYNC110 - the exporter notifies nobody
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # and no more come
+    return list(exporter.get_finished_spans())
+
+
+def _one(finished: list[ReadableSpan], name: str) -> ReadableSpan:
+    (span,) = [span for span in finished if span.name == name]
+    return span
+
+
+async def test_a_request_its_task_and_the_handlers_call_are_one_trace(
+    stack: Stack, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    tracing = TracingHook(tracer_provider=provider)
+    handled: asyncio.Queue[FileInfo] = asyncio.Queue()
+    worker_client = Client(stack.transport(), hooks=[tracing])
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        await handled.put(await worker_client.call(StatFile(path=task.path), timeout=WAIT))
+
+    async def stat_file(request: StatFile, ctx: Context) -> FileInfo:
+        return FileInfo(path=request.path, size=1, modified_at=0.0)
+
+    worker = Worker(transport=stack.transport(), hooks=[tracing])
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    app_client = Client(stack.transport(), hooks=[tracing])
+    app = fastapi.FastAPI()
+    tracer = provider.get_tracer("web")
+
+    @app.post("/uploads/{name}")
+    async def upload(name: str) -> dict[str, str]:
+        # What an instrumented web framework does: the request is a SERVER span.
+        with tracer.start_as_current_span("POST /uploads/{name}", kind=SpanKind.SERVER):
+            await app_client.send(DeleteFile(path=name))
+        return {"status": "queued"}
+
+    async with app_client, worker_client, worker:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as http:
+            response = await http.post("/uploads/a.png")
+        assert response.json() == {"status": "queued"}
+        assert (await asyncio.wait_for(handled.get(), WAIT)).path == "a.png"
+        finished = await _finished(exporter, 5)
+
+    request = _one(finished, "POST /uploads/{name}")
+    send = _one(finished, "publish burrow:cleanup.delete_file")
+    process = _one(finished, "process burrow:cleanup.delete_file:cleanup")
+    call = _one(finished, "publish burrow:cleanup.stat_file")
+    serve = _one(finished, "process burrow:cleanup.stat_file:cleanup")
+    assert len(finished) == 5
+    assert {span.context.trace_id for span in finished} == {request.context.trace_id}
+    chain = [request, send, process, call, serve]
+    for parent, child in itertools.pairwise(chain):
+        assert child.parent is not None
+        assert child.parent.span_id == parent.context.span_id, child.name
+    assert [span.kind for span in chain[1:]] == [SpanKind.PRODUCER, SpanKind.CONSUMER, SpanKind.CLIENT, SpanKind.SERVER]
+
+    assert send.attributes is not None
+    assert dict(send.attributes) == {
+        messaging.MESSAGING_SYSTEM: messaging.MessagingSystemValues.RABBITMQ.value,
+        messaging.MESSAGING_OPERATION_NAME: "publish",
+        messaging.MESSAGING_OPERATION_TYPE: messaging.MessagingOperationTypeValues.SEND.value,
+        messaging.MESSAGING_DESTINATION_NAME: "burrow:cleanup.delete_file",
+        messaging.MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY: "cleanup.delete_file",
+        messaging.MESSAGING_MESSAGE_ID: send.attributes[messaging.MESSAGING_MESSAGE_ID],
+        "burrow.contract": "cleanup.delete_file",
+    }
+    assert process.attributes is not None
+    assert (
+        process.attributes[messaging.MESSAGING_OPERATION_TYPE] == messaging.MessagingOperationTypeValues.PROCESS.value
+    )
+    assert process.attributes[messaging.MESSAGING_DESTINATION_NAME] == "burrow:cleanup.delete_file:cleanup"
+    assert process.attributes[messaging.MESSAGING_MESSAGE_ID] == send.attributes[messaging.MESSAGING_MESSAGE_ID]
+    assert (process.attributes["burrow.attempt"], process.attributes["burrow.outcome"]) == (1, "ok")
+    assert serve.attributes is not None
+    assert messaging.MESSAGING_MESSAGE_CONVERSATION_ID in serve.attributes
+    assert all(span.status.status_code is StatusCode.UNSET for span in finished)
+    assert not process.links  # delivered as sent: a child, no link needed
+
+
+async def test_retries_and_delays_keep_the_senders_trace_and_link_to_it(
+    stack: Stack, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    tracing = TracingHook(tracer_provider=provider)
+    done: asyncio.Queue[None] = asyncio.Queue()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        if ctx.attempt == 1:
+            raise ValueError("not yet")
+        await done.put(None)
+
+    async def stat_file(request: StatFile, ctx: Context) -> FileInfo:
+        raise NotImplementedError
+
+    worker = Worker(transport=stack.transport(), hooks=[tracing])
+    worker.bind(DeleteFile, delete_file, retry=RetryPolicy(attempts=2, backoff=0.0, jitter=0.0))
+    worker.bind(StatFile, stat_file)
+    async with Client(stack.transport(), hooks=[tracing]) as client, worker:
+        await client.send(DeleteFile(path="/tmp/a"), delay=0.1)
+        await asyncio.wait_for(done.get(), WAIT)
+        finished = await _finished(exporter, 3)
+
+    send = _one(finished, "publish burrow:cleanup.delete_file")
+    attempts = sorted(
+        (span for span in finished if span.name.startswith("process ")),
+        key=lambda span: str(span.attributes["burrow.attempt"] if span.attributes else 0),
+    )
+    assert len(attempts) == 2
+    for span in attempts:
+        assert span.parent is not None
+        assert span.parent.span_id == send.context.span_id
+    first, second = attempts
+    # The in-memory broker holds delayed messages itself, without the x-burrow-due header
+    # that tells a delayed delivery apart: there only the retry links.
+    linked = attempts if stack.memory is None else [second]
+    for span in linked:
+        assert [link.context.span_id for link in span.links] == [send.context.span_id]
+    assert first.attributes is not None
+    assert second.attributes is not None
+    assert first.status.status_code is StatusCode.ERROR
+    assert first.attributes["burrow.outcome"] == "retried"
+    assert first.attributes[error_attributes.ERROR_TYPE] == "ValueError"
+    assert [event.name for event in first.events] == ["exception"]
+    assert second.attributes["burrow.outcome"] == "ok"
+    assert second.status.status_code is StatusCode.UNSET
+
+
+def test_importing_burrow_does_not_import_opentelemetry() -> None:
+    code = (
+        "import sys, burrow.sdk, burrow.server, burrow.testing; "
+        "loaded = sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'prometheus_client'))); "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
