@@ -125,9 +125,9 @@ async def test_the_worker_and_the_client_talk_through_rabbitmq(
             await worker.wait()
     assert "Traceback" not in "".join(log)
     # --log-level debug: one line per handled message, with its outcome.
-    handled = [line.split(": ", 1)[1] for line in log if " handled orders." in line]
-    assert sum(" (attempt 1): ok in " in line for line in handled if "send_receipt" in line) == 2
-    assert any("get_order" in line and "failed with DeclaredError" in line for line in handled)
+    handled = [line.split(": ", 1)[1] for line in log if " burrow.worker: orders." in line]
+    assert sum(" attempt 1: ok in " in line for line in handled if line.startswith("orders.send_receipt ")) == 2
+    assert any(line.startswith("orders.get_order ") and " attempt 1: error in " in line for line in handled)
 
 
 async def _read_until(process: asyncio.subprocess.Process, log: list[str], text: str, count: int = 1) -> None:

@@ -113,9 +113,11 @@ async def test_at_debug_each_handled_message_is_one_log_line(caplog: pytest.LogC
         await client.send(DeleteFile(path="locked"))
         await broker.drain()
     sent = [message.message_id for message in broker.published if message.type == "cleanup.delete_file"]
-    handled = [record.getMessage() for record in caplog.records if record.getMessage().startswith("handled ")]
+    records = [record for record in caplog.records if record.levelno == logging.DEBUG and hasattr(record, "outcome")]
+    handled = [record.getMessage() for record in records]
     assert [re.sub(r" in \d+\.\d ms$", "", line) for line in handled] == [
-        f"handled cleanup.delete_file message {sent[0]} (attempt 1): ok",
-        f"handled cleanup.delete_file message {sent[1]} (attempt 1): failed with PermissionError",
+        f"cleanup.delete_file message {sent[0]} attempt 1: ok",
+        f"cleanup.delete_file message {sent[1]} attempt 1: dead-lettered",
     ]
+    assert [getattr(record, "dead_reason", None) for record in records] == [None, "handler-failed"]
     assert all(re.search(r" in \d+\.\d ms$", line) for line in handled)

@@ -13,7 +13,6 @@ import contextlib
 import functools
 import inspect
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from typing import Any, TypeGuard
@@ -232,26 +231,6 @@ class Dispatcher:
         await delivery.ack()
 
     async def _run(self, binding: Binding, message: Any, context: Context) -> Any:
-        if not log.isEnabledFor(logging.DEBUG):  # one check on the hot path
-            return await self._run_within_limit(binding, message, context)
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
-            return await self._run_within_limit(binding, message, context)
-        except BaseException as exc:
-            outcome = f"failed with {type(exc).__name__}"
-            raise
-        finally:
-            log.debug(
-                "handled %s message %s (attempt %d): %s in %.1f ms",
-                context.contract,
-                context.message_id,
-                context.attempt,
-                outcome,
-                (time.perf_counter() - started) * 1000,
-            )
-
-    async def _run_within_limit(self, binding: Binding, message: Any, context: Context) -> Any:
         limit = binding.time_limit or self._time_limit
         if limit is None:
             return await self._call(binding, message, context)
