@@ -24,6 +24,7 @@ QUOTED = {
     "getting-started.md": "tests/outside builds and runs its files",
     "testing-your-service.md": "tests/docs/test_docs_in_sync.py",
     "schedules.md": "tests/docs/test_schedules_doc.py",
+    "observability.md": "tests/docs/test_observability_doc.py",
 }
 
 PRELUDE = """\
