@@ -35,8 +35,9 @@ from burrow.testing import LocalRabbitMQ
 __all__ = ["main"]
 
 STARTUP_TIMEOUT = 60.0
-DELETE_AFTER = 3.0  # seconds: the seed scenario's delayed delete, kept short for a demo
-CLEANUP_TIMEOUT = 60.0
+# Seconds before the delayed deletes are due: short for a demo; $BURROW_DEMO_DELETE_AFTER changes it.
+DELETE_AFTER = float(os.environ.get("BURROW_DEMO_DELETE_AFTER", "3"))
+CLEANUP_TIMEOUT = DELETE_AFTER + 60.0  # seconds after the request: the delay, then time to delete
 STOP_TIMEOUT = 30.0
 
 
@@ -105,13 +106,22 @@ class Child:
 
     def _echo(self, stream: IO[str]) -> None:
         for line in stream:
-            print(f"  [{self.name}] {line.rstrip()}", flush=True)
+            _print_line(f"  [{self.name}] {line.rstrip()}")
             if self._ready_marker is not None and self._ready_marker in line:
                 self.ready.set()
 
 
 def say(message: str) -> None:
-    print(f"demo: {message}", flush=True)
+    _print_line(f"demo: {message}")
+
+
+# The children's output is echoed from threads: one lock keeps each line whole.
+_printing = threading.Lock()
+
+
+def _print_line(line: str) -> None:
+    with _printing:
+        print(line, flush=True)
 
 
 def free_port() -> int:

@@ -29,7 +29,8 @@ async def test_ctrl_c_stops_the_worker_and_the_app(amqp_url: str) -> None:
         "-m",
         "examples.demo",
         cwd=ROOT,
-        env={**os.environ, "RABBITMQ_URL": amqp_url, "PYTHONUNBUFFERED": "1"},
+        # Deletes due in a minute: the Ctrl-C surely lands while the demo waits for them.
+        env={**os.environ, "RABBITMQ_URL": amqp_url, "PYTHONUNBUFFERED": "1", "BURROW_DEMO_DELETE_AFTER": "60"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -42,7 +43,7 @@ async def test_ctrl_c_stops_the_worker_and_the_app(amqp_url: str) -> None:
                 line = (await demo.stdout.readline()).decode()
                 assert line, "".join(output)
                 output.append(line)
-                if match := re.match(r"demo: the (worker|app) .* \(pid (\d+)\)$", line):
+                if match := re.search(r"demo: the (worker|app) .* \(pid (\d+)\)$", line):
                     pids.append(int(match[2]))
         demo.send_signal(signal.SIGINT)  # what a terminal's Ctrl-C sends to the demo alone
         rest, _ = await asyncio.wait_for(demo.communicate(), WAIT)
