@@ -157,7 +157,6 @@ async def test_worker_hooks_see_each_outcome(stack: Stack) -> None:
     ]
     assert {h.contract for h in handled} == {"cleanup.delete_file", "cleanup.stat_file"}
     assert {h.queue for h in handled} == {"cleanup"}
-    assert all(h.duration >= 0 for h in handled)
     assert order == ["worker in", "worker out"] * expected  # concurrency 1: one message at a time
 
 

@@ -15,10 +15,11 @@ import aio_pika.abc
 import pytest
 from burrow.cli import main
 from burrow.sdk import AmqpTransport, Client, ContractError, Delivery, OutgoingMessage, Topology
-from burrow.server import Context, DeadLetters, Worker, WorkerState
+from burrow.server import DeadLetters, WorkerState
 
-from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
+from contracts.cleanup import DeleteFile, StatFile, cleanup
 from tests.integration._raw import WAIT, message_count, raw_channel
+from tests.integration._workers import cleanup_worker, never_called, recording
 
 # Strings carry bytes that are not UTF-8 as surrogate escapes: Burrow's property
 # encoder writes them back as the original bytes (here 0xFF).
@@ -67,16 +68,8 @@ async def dead_letters(url: str) -> list[Delivery]:
 
 async def test_undecodable_properties_are_dead_lettered_and_the_messages_behind_are_served(amqp_url: str) -> None:
     handled: asyncio.Queue[str] = asyncio.Queue()
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        await handled.put(task.path)
-
-    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
-        raise NotImplementedError
-
-    worker = Worker(amqp_url, concurrency=2)  # fewer slots than bad messages: a stuck one would stall the queue
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
+    # Fewer slots than bad messages: a stuck one would stall the queue.
+    worker = cleanup_worker(amqp_url, recording(handled), concurrency=2)
     async with Client.connect(amqp_url) as client:
         sender = AmqpTransport(amqp_url)
         await sender.open()
@@ -103,15 +96,7 @@ async def test_undecodable_properties_are_dead_lettered_and_the_messages_behind_
 
 
 async def test_each_copy_keeps_the_bytes_it_came_with(amqp_url: str) -> None:
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        raise AssertionError("a message with bad properties must not reach its handler")
-
-    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
-        raise NotImplementedError
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
+    worker = cleanup_worker(amqp_url, never_called)
     async with worker:
         sender = AmqpTransport(amqp_url)
         await sender.open()
@@ -172,15 +157,7 @@ async def test_a_reply_that_does_not_decode_raises_contract_error(amqp_url: str)
 async def test_dead_letters_with_bytes_that_are_not_utf8_can_be_listed_and_printed(
     amqp_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        raise AssertionError("a message with bad properties must not reach its handler")
-
-    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
-        raise NotImplementedError
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
+    worker = cleanup_worker(amqp_url, never_called)
     async with worker:
         sender = AmqpTransport(amqp_url)
         await sender.open()

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-from collections.abc import Iterator
 
-import pytest
 from burrow.sdk import Client, Service, Task
 from burrow.server import Context, Worker
 from burrow.testing import LocalRabbitMQ
@@ -18,14 +15,6 @@ alarms = Service("alarms")
 @alarms.task("wake")
 class Wake(Task, frozen=True, kw_only=True):
     name: str
-
-
-@pytest.fixture
-def own_node() -> Iterator[LocalRabbitMQ]:
-    if os.environ.get("RABBITMQ_URL"):
-        pytest.skip("restarts a broker node, which needs a node of its own (RABBITMQ_URL is set)")
-    with LocalRabbitMQ() as node:
-        yield node
 
 
 async def test_delayed_tasks_survive_a_broker_restart(own_node: LocalRabbitMQ) -> None:

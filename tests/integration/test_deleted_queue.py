@@ -10,6 +10,7 @@ from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 from tests.integration._raw import WAIT, drain, message_count, publish_raw, raw_channel
+from tests.integration._workers import cleanup_worker, recording
 
 
 async def consumers(url: str, queue: str) -> int:
@@ -22,16 +23,7 @@ async def consumers(url: str, queue: str) -> int:
 
 async def test_a_worker_consumes_again_after_its_queue_was_deleted(amqp_url: str) -> None:
     handled: asyncio.Queue[str] = asyncio.Queue()
-
-    async def delete_file(task: DeleteFile, ctx: Context) -> None:
-        await handled.put(task.path)
-
-    def stat_file(task: StatFile, ctx: Context) -> FileInfo:
-        raise NotImplementedError
-
-    worker = Worker(amqp_url)
-    worker.bind(DeleteFile, delete_file)
-    worker.bind(StatFile, stat_file)
+    worker = cleanup_worker(amqp_url, recording(handled))
     async with Client.connect(amqp_url) as client, worker:
         await client.send(DeleteFile(path="/tmp/before"))
         assert await asyncio.wait_for(handled.get(), WAIT) == "/tmp/before"

@@ -6,8 +6,6 @@ On a node of their own: it is stopped, started, and put under a memory alarm.
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 
 import pytest
 from burrow.sdk import AmqpTransport, Client, ConnectionLost
@@ -15,14 +13,6 @@ from burrow.testing import LocalRabbitMQ
 
 from contracts.cleanup import DeleteFile
 from tests.integration._raw import WAIT, message_count
-
-
-@pytest.fixture
-def own_node() -> Iterator[LocalRabbitMQ]:
-    if os.environ.get("RABBITMQ_URL"):
-        pytest.skip("stops a broker node, which needs a node of its own (RABBITMQ_URL is set)")
-    with LocalRabbitMQ() as node:
-        yield node
 
 
 async def test_sends_during_an_outage_wait_for_the_broker_or_their_reconnect_timeout(own_node: LocalRabbitMQ) -> None:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from collections.abc import Iterator
 
 import pytest
 from burrow.testing import LocalRabbitMQ
 
 from tests.integration._schedule_worker import make_worker
 from tests.integration.test_schedules import assert_every_tick_once, observer
-
-
-@pytest.fixture
-def own_node() -> Iterator[LocalRabbitMQ]:
-    if os.environ.get("RABBITMQ_URL"):
-        pytest.skip("restarts a broker node, which needs a node of its own (RABBITMQ_URL is set)")
-    with LocalRabbitMQ() as node:
-        yield node
 
 
 async def test_the_pending_tick_survives_a_broker_restart(

@@ -76,7 +76,7 @@ class Handling:
         correlation_id: a call's correlation id, else None.
         headers: its AMQP headers (read-only by convention).
         outcome: how it was settled.
-        duration: seconds the handler ran (0 when it did not run).
+        duration: seconds the worker spent on the message: decoding, the handler, settling.
         exception: what the handler raised, or what stopped the worker from handling it.
         dead_reason: for ``DEAD_LETTERED``, the ``x-burrow-dead-reason`` value.
     """
