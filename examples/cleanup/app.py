@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from pydantic import BaseModel
 
 from contracts.generated.client import Client
-from examples.cleanup.settings import broker_url, temp_dir
+from examples.cleanup.settings import temp_dir
 
 __all__ = ["DEFAULT_DELETE_AFTER", "FILES_PER_REQUEST", "app", "delete_later"]
 
@@ -35,7 +35,8 @@ class Published(BaseModel):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with Client.connect(broker_url(), app_id="cleanup-example") as client:
+    # The broker at $BURROW_URL, else $RABBITMQ_URL, else localhost, as for the worker.
+    async with Client.connect(app_id="cleanup-example") as client:
         app.state.client = client
         yield
 

@@ -1,4 +1,7 @@
-"""Settings the example app and worker share, read from the environment."""
+"""Settings the example app and worker share, read from the environment.
+
+The broker is Burrow's own default: ``$BURROW_URL``, then ``$RABBITMQ_URL``, then localhost.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["broker_url", "temp_dir"]
-
-
-def broker_url() -> str:
-    """``$BURROW_URL``, then ``$RABBITMQ_URL``, then a broker on localhost."""
-    return os.environ.get("BURROW_URL") or os.environ.get("RABBITMQ_URL") or "amqp://guest:guest@localhost/"
+__all__ = ["temp_dir"]
 
 
 def temp_dir() -> Path:
