@@ -31,11 +31,12 @@ from burrow.sdk import (
     Topology,
     TopologySpec,
 )
+from burrow.sdk._schedule import ScheduleQueues
 from burrow.sdk._wire import HEADER_SCHEDULE, HEADER_TICK
 from burrow.server import Context, Worker
-from burrow.server._schedule_control import status
+from burrow.server._schedule_control import pause, resume, status
 
-from tests.integration._schedule_worker import make_worker
+from tests.integration._schedule_worker import make_worker, ticks
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0  # a safety net against hangs, never a measurement
@@ -232,6 +233,28 @@ async def test_status_shows_the_next_tick(amqp_url: str) -> None:
     assert found.next_tick is not None
     assert found.next_tick.timestamp() == schedule.next_after(found.next_tick.timestamp() - 3600)
     assert not found.paused
+
+
+async def test_a_resume_while_a_worker_holds_the_pause_marker_still_resumes(amqp_url: str) -> None:
+    # Workers read the marker on every tick; a resume that landed while one held it
+    # (a purge skips unacknowledged messages) once left the schedule paused for good.
+    schedule = ticks.schedules["every_second"]
+    topology = Topology()
+    control, worker_side = AmqpTransport(amqp_url), AmqpTransport(amqp_url)
+    await control.open()
+    await worker_side.open()
+    try:
+        await pause(control, topology, schedule)
+        held = await worker_side.get(ScheduleQueues(topology.exchange, schedule).paused)
+        assert held is not None
+        await resume(control, topology, schedule)
+        await held.reject(requeue=True)
+        assert not (await status(control, topology, schedule)).paused
+        await pause(control, topology, schedule)
+        assert (await status(control, topology, schedule)).paused
+    finally:
+        await worker_side.close()
+        await control.close()
 
 
 async def test_the_command_line_lists_pauses_and_resumes(

@@ -16,6 +16,7 @@ from burrow.sdk import (
     Task,
     Topology,
 )
+from burrow.sdk._schedule import ScheduleQueues
 from burrow.sdk._wire import HEADER_DELIVERIES
 from burrow.server import Context, Worker
 from burrow.server._schedule_control import ScheduleStatus, pause, resume, status
@@ -242,3 +243,25 @@ def test_a_task_not_sent_by_a_schedule_has_no_tick() -> None:
         message_id="abc", contract="reports.build", headers={"x-burrow-schedule": "reports.x", "x-burrow-tick": 1500}
     )
     assert (ctx.schedule, ctx.tick) == ("reports.x", datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=UTC))
+
+
+async def test_a_resume_while_a_worker_holds_the_pause_marker_still_resumes() -> None:
+    # A worker reads the marker on every tick; a resume landing while it holds the
+    # marker once left the schedule paused for good.
+    broker = MemoryBroker(clock=ManualClock(MIDNIGHT))
+    control = broker.transport()
+    worker_side = broker.transport()
+    await control.open()
+    await worker_side.open()
+    topology = Topology()
+    await pause(control, topology, every_five)
+    held = await worker_side.get(ScheduleQueues(topology.exchange, every_five).paused)
+    assert held is not None
+    await resume(control, topology, every_five)
+    await held.reject(requeue=True)
+    found = await status(control, topology, every_five)
+    await pause(control, topology, every_five)
+    paused_again = await status(control, topology, every_five)
+    await control.close()
+    await worker_side.close()
+    assert (found.paused, paused_again.paused) == (False, True)

@@ -2,7 +2,7 @@
 
 Everything goes through the broker: a pause is a marker message in the
 schedule's ``paused`` queue, which the worker handling a tick looks at before
-it sends the task; resuming removes the marker. A paused schedule keeps
+it sends the task; resuming publishes a newer marker that says so. A paused schedule keeps
 ticking (its chain stays alive) but sends nothing.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from burrow.sdk import MemoryTransport, OutgoingMessage, Schedule, Topology, Transport
+from burrow.sdk import MemoryTransport, Schedule, Topology, Transport
 from burrow.sdk._schedule import ScheduleQueues
-from burrow.sdk._wire import HEADER_SCHEDULE, HEADER_TICK
+from burrow.sdk._wire import HEADER_TICK
+from burrow.server._schedule_pause import marker, read_paused
 from burrow.server._schedules import schedule_topology
 
 __all__ = ["ScheduleStatus", "pause", "resume", "status"]
@@ -46,25 +47,18 @@ async def _declared(transport: Transport, topology: Topology, schedule: Schedule
 
 async def pause(transport: Transport, topology: Topology, schedule: Schedule) -> None:
     """Stop sending ``schedule``'s task (its ticks go on) until ``resume``; idempotent."""
-    queues = await _declared(transport, topology, schedule)
-    marker = OutgoingMessage(
-        exchange="",
-        routing_key=queues.paused,
-        body=b"",
-        type="burrow.pause",
-        message_id=f"pause:{schedule.wire_name}",
-        content_type=None,
-        headers={HEADER_SCHEDULE: schedule.wire_name},
-        timestamp=int(datetime.now(UTC).timestamp()),
-    )
-    await transport.purge(queues.paused)
-    await transport.publish(marker)
+    await _switch(transport, topology, schedule, paused=True)
 
 
 async def resume(transport: Transport, topology: Topology, schedule: Schedule) -> None:
     """Send ``schedule``'s task again from its next tick; idempotent."""
+    await _switch(transport, topology, schedule, paused=False)
+
+
+async def _switch(transport: Transport, topology: Topology, schedule: Schedule, *, paused: bool) -> None:
     queues = await _declared(transport, topology, schedule)
-    await transport.purge(queues.paused)
+    await transport.publish(marker(queues.paused, schedule.wire_name, paused=paused))
+    await read_paused(transport, queues.paused)  # drops the marker it replaced, unless a reader holds it
 
 
 async def status(transport: Transport, topology: Topology, schedule: Schedule) -> ScheduleStatus:
@@ -73,7 +67,7 @@ async def status(transport: Transport, topology: Topology, schedule: Schedule) -
     return ScheduleStatus(
         schedule=schedule,
         next_tick=await _pending_tick(transport, queues),
-        paused=await _peek(transport, queues.paused) is not None,
+        paused=await read_paused(transport, queues.paused),
     )
 
 

@@ -44,6 +44,7 @@ from burrow.sdk._codec import JSON
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._schedule import ScheduleQueues, tick_id
 from burrow.sdk._wire import HEADER_DUE, HEADER_FINGERPRINT, HEADER_SCHEDULE, HEADER_SCHEDULE_VERSION, HEADER_TICK
+from burrow.server._schedule_pause import read_paused
 
 __all__ = ["LATE_AFTER", "RESEED_PERIOD", "TICK_TYPE", "Scheduler", "schedule_topology"]
 
@@ -295,12 +296,8 @@ class Scheduler:
         )
 
     async def _paused(self, running: _Running) -> bool:
-        """Whether ``burrow schedules pause`` left its marker in the paused queue."""
-        marker = await self._transport.get(running.queues.paused)
-        if marker is None:
-            return False
-        await marker.reject(requeue=True)
-        return True
+        """Whether ``burrow schedules pause`` left the newest marker in the paused queue."""
+        return await read_paused(self._transport, running.queues.paused)
 
 
 def _tick_of(delivery: Delivery) -> float | None:
