@@ -139,7 +139,10 @@ class DeadLetters:
         try:
             while len(held) < limit and (delivery := await self._transport.get(self.queue)) is not None:
                 held.append(delivery)
-            return [self._describe(delivery) for delivery in held]
+            letters = [self._describe(delivery) for delivery in held]
+            if held and held[-1].redelivered and self._topology.queue_type == "quorum":
+                await _take_returned(self._transport, self.queue, held)
+            return letters
         finally:
             await _put_back(held)
 
@@ -162,6 +165,7 @@ class DeadLetters:
         found: set[str] = set()
         replayed = 0
         run = uuid.uuid4().hex  # marks this call's copies: one back as a new dead letter ends the pass
+        delivery: Delivery | None = None
         try:
             while (delivery := await self._transport.get(self.queue)) is not None:
                 if delivery.headers.get(HEADER_REPLAY) == run:  # failed again: the queue has wrapped around
@@ -181,6 +185,8 @@ class DeadLetters:
                 found.add(message_id)
                 if message_ids is not None and found.issuperset(message_ids):
                     break
+            if delivery is not None and delivery.redelivered and self._topology.queue_type == "quorum":
+                await _take_returned(self._transport, self.queue, held)
         finally:
             await _put_back(held)
         return replayed
@@ -271,6 +277,23 @@ def _epoch_ms(value: Any) -> int | None:
     if isinstance(value, datetime):
         return int(value.timestamp() * 1000)
     return value * 1000 if _int(value) is not None else None  # an AMQP timestamp, in seconds
+
+
+async def _take_returned(transport: Transport, queue: str, held: list[Delivery]) -> None:
+    """Take the rest of the messages a quorum queue holds as returned, so that they go back in order.
+
+    A quorum queue with a delivery limit serves the messages returned to it
+    first, in the order they were returned, and puts each new return behind
+    them. Putting back the head of that line alone would move it behind the
+    rest: the reader takes the whole line (the redelivered messages, up to the
+    first that is not) and puts it all back. A classic queue returns each
+    message to its own place: nothing to do.
+    """
+
+    while (delivery := await transport.get(queue)) is not None:
+        held.append(delivery)
+        if not delivery.redelivered:
+            return
 
 
 async def _put_back(held: list[Delivery]) -> None:
