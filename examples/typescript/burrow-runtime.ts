@@ -106,8 +106,10 @@ export type DeclaredErrorClass = new (contract: string, type: string, data: neve
 export interface ConnectOptions {
   /** The deployment's exchange, as in the workers' `Topology(exchange=...)`. Default `burrow`. */
   readonly exchange?: string;
-  /** The service queues' type, as in the workers' `Topology(queue_type=...)`. Default `classic`. */
+  /** The service queues' type, as in the workers' `Topology(queue_type=...)`. Default `quorum`. */
   readonly queueType?: "classic" | "quorum";
+  /** Returns a message may have before a quorum queue dead-letters it, as in `Topology(delivery_limit=...)`. Default 5. */
+  readonly deliveryLimit?: number;
   /** Declare each service's queues and bindings before the first send to it (default true). */
   readonly declare?: boolean;
   /** Seconds a call waits when neither the call nor its contract says (default 30). */
@@ -159,6 +161,8 @@ const HEADER_DUE = "x-burrow-due";
 const HEADER_DEADLINE = "x-burrow-deadline";
 const HEADER_REPLY = "x-burrow-reply";
 const JSON_TYPE = "application/json";
+/** A quorum dead-letter queue's delivery limit: high enough that reading it never drops a message (docs/deploy.md). */
+const DEAD_LETTER_DELIVERY_LIMIT = 2 ** 31 - 1;
 
 // The delay cascade (docs/delays.md): 31 levels of 125 ms * 2^n, entered 50 ms early.
 const UNIT_MS = 125;
@@ -235,7 +239,8 @@ export class BurrowConnection {
     this.#model = model;
     this.#options = {
       exchange: options.exchange ?? "burrow",
-      queueType: options.queueType ?? "classic",
+      queueType: options.queueType ?? "quorum",
+      deliveryLimit: options.deliveryLimit ?? 5,
       declare: options.declare ?? true,
       defaultTimeout: options.defaultTimeout ?? 30,
       appId: options.appId,
@@ -320,7 +325,8 @@ export class BurrowConnection {
     const replyTo = await this.#replies();
     await this.#declareService(service);
     if (!this.#pending.has(id)) return; // timed out while declaring
-    const expiration = Math.max(Math.ceil(deadline - Date.now()), 1);
+    // A quorum queue dead-letters what expires: there the worker's deadline check alone drops a late request.
+    const expiration = this.#options.queueType === "classic" ? String(Math.max(Math.ceil(deadline - Date.now()), 1)) : undefined;
     await this.#publish(
       this.#options.exchange,
       contract.routingKey,
@@ -329,7 +335,7 @@ export class BurrowConnection {
         ...this.#properties(contract, 1, id),
         correlationId: id,
         replyTo,
-        expiration: String(expiration),
+        expiration,
         headers: { [HEADER_DEADLINE]: Math.floor(deadline), [HEADER_FINGERPRINT]: contract.fingerprint },
       },
       contract,
@@ -448,11 +454,24 @@ export class BurrowConnection {
   #declareService(service: ServiceSpec): Promise<void> {
     if (!this.#options.declare) return Promise.resolve();
     return this.#declare(`service:${service.name}`, async (channel) => {
-      const args = this.#options.queueType === "classic" ? {} : { "x-queue-type": this.#options.queueType };
+      // The same arguments as the Python Topology's (docs/protocol.md, Topology).
+      const quorum = this.#options.queueType === "quorum";
+      const dead = `${service.name}.dead`;
+      const workArgs = quorum
+        ? {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": this.#options.deliveryLimit,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+          }
+        : {};
+      const deadArgs = quorum ? { "x-queue-type": "quorum", "x-delivery-limit": DEAD_LETTER_DELIVERY_LIMIT } : {};
       await channel.assertExchange(this.#options.exchange, "direct", { durable: true, autoDelete: false });
       const queues = new Set([service.queue, ...service.contracts.map((c) => c.queue)]);
-      for (const queue of queues) await channel.assertQueue(queue, { durable: true, arguments: args });
-      await channel.assertQueue(`${service.name}.dead`, { durable: true, arguments: args });
+      for (const queue of queues) await channel.assertQueue(queue, { durable: true, arguments: workArgs });
+      await channel.assertQueue(dead, { durable: true, arguments: deadArgs });
       for (const c of service.contracts) await channel.bindQueue(c.queue, this.#options.exchange, c.routingKey);
     });
   }

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from burrow.sdk import AmqpTransport, Client, Delivery, MemoryBroker, OutgoingMessage, QueueSpec, Transport
+from burrow.sdk import AmqpTransport, Client, Delivery, MemoryBroker, OutgoingMessage, Topology, Transport
 from burrow.server import Worker
 
 WAIT = 30.0  # seconds; generous because the machine is shared
@@ -32,11 +32,11 @@ class Stack:
         assert self.url is not None
         return AmqpTransport(self.url)
 
-    def client(self, *, declare: bool = True, app_id: str | None = None) -> Client:
-        return Client(self.transport(), declare=declare, app_id=app_id)
+    def client(self, *, declare: bool = True, app_id: str | None = None, topology: Topology | None = None) -> Client:
+        return Client(self.transport(), declare=declare, app_id=app_id, topology=topology)
 
-    def worker(self, *, concurrency: int = 32, grace_period: float = 30.0) -> Worker:
-        return Worker(transport=self.transport(), concurrency=concurrency, grace_period=grace_period)
+    def worker(self, *, concurrency: int = 32, grace_period: float = 30.0, topology: Topology | None = None) -> Worker:
+        return Worker(transport=self.transport(), concurrency=concurrency, grace_period=grace_period, topology=topology)
 
     async def take_all(self, queue: str) -> list[Delivery]:
         """Take (and ack) every message ready in ``queue``."""
@@ -66,17 +66,17 @@ class Stack:
         return len(held)
 
     async def next_message(self, queue: str) -> Delivery:
-        """Wait for the next message to arrive in ``queue`` and ack it."""
-        arrived: asyncio.Queue[Delivery] = asyncio.Queue()
+        """Wait for the next message to arrive in ``queue`` and ack it.
 
-        async def on_delivery(delivery: Delivery) -> None:
-            await arrived.put(delivery)
-
+        Polls with ``get`` rather than consuming: a consumer would declare the
+        queue, and its type and arguments are the topology's business.
+        """
         transport = self.transport()
         await transport.open()
         try:
-            await transport.consume(QueueSpec(queue), on_delivery, prefetch=1)
-            delivery = await asyncio.wait_for(arrived.get(), WAIT)
+            async with asyncio.timeout(WAIT):
+                while (delivery := await transport.get(queue)) is None:  # noqa: ASYNC110 - polling the broker
+                    await asyncio.sleep(0.05)
             await delivery.ack()
             return delivery
         finally:

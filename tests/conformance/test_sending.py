@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from burrow.sdk import ExchangeSpec, QueueSpec, TopologyError, TopologySpec, Unroutable, contract_info
+from burrow.sdk import ExchangeSpec, QueueSpec, Topology, TopologyError, TopologySpec, Unroutable, contract_info
 from burrow.server import Context, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile, cleanup
@@ -55,19 +55,27 @@ async def test_a_send_with_no_queue_bound_raises_unroutable_and_the_client_goes_
     assert [message.body for message in await stack.take_all("cleanup")] == [b'{"path":"/tmp/b"}']
 
 
-async def test_a_queue_declared_with_other_arguments_is_a_topology_error(stack: Stack) -> None:
+async def test_a_classic_queue_of_an_earlier_version_is_a_topology_error_that_says_how_to_migrate(
+    stack: Stack,
+) -> None:
     admin = stack.transport()
     await admin.open()
-    try:
-        await admin.declare(TopologySpec(queues=(QueueSpec("cleanup", arguments={"x-queue-type": "quorum"}),)))
+    try:  # as earlier versions declared it: classic, no arguments
+        await admin.declare(TopologySpec(queues=(QueueSpec("cleanup"),)))
     finally:
         await admin.close()
+    migrate = 'docs/deploy.md, "Moving from classic to quorum queues"'
+    explained = r"^queue 'cleanup' exists without the quorum arguments Burrow declares by default \(the broker said"
 
     async with stack.client() as client:
-        with pytest.raises(TopologyError, match="PRECONDITION_FAILED"):
+        with pytest.raises(TopologyError, match=explained) as caught:
             await client.send(DeleteFile(path="/tmp/a"))
+        assert str(caught.value).endswith(f"cannot change in place. See {migrate}")
+        assert caught.value.hint == (
+            f'keep it with Topology(queue_type="classic") on every client and worker, or migrate ({migrate})'
+        )
         # Nothing was published, and a second send reports the same problem.
-        with pytest.raises(TopologyError, match="PRECONDITION_FAILED"):
+        with pytest.raises(TopologyError, match=explained):
             await client.send(DeleteFile(path="/tmp/a"))
 
     async def delete_file(task: DeleteFile, ctx: Context) -> None:
@@ -79,7 +87,13 @@ async def test_a_queue_declared_with_other_arguments_is_a_topology_error(stack: 
     worker = stack.worker()
     worker.bind(DeleteFile, delete_file)
     worker.bind(StatFile, stat_file)
-    with pytest.raises(TopologyError, match="PRECONDITION_FAILED"):
+    with pytest.raises(TopologyError, match=explained):
         await worker.start()
     assert worker.state is WorkerState.STOPPED
     assert await stack.count("cleanup") == 0
+
+    # Nothing was left behind: the classic topology the hint names keeps the deployment going.
+    classic = Topology(queue_type="classic")
+    async with stack.client(topology=classic) as client:
+        await client.send(DeleteFile(path="/tmp/b"))
+    assert [message.body for message in await stack.take_all("cleanup")] == [b'{"path":"/tmp/b"}']

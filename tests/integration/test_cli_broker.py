@@ -12,6 +12,7 @@ from burrow.cli import main
 from burrow.server import Worker
 
 from tests._proxy import Proxy
+from tests.integration._raw import raw_channel
 from tests.integration.test_shutdown import burrow_worker
 
 
@@ -87,3 +88,26 @@ async def test_the_worker_gives_up_on_a_broker_that_never_comes(amqp_url: str) -
     assert worker.log[-2].rstrip().endswith("Connection refused (gave up after 1 s)")
     assert worker.log[-1].startswith("hint: is RabbitMQ running?")
     assert "Traceback" not in "".join(worker.log)
+
+
+def test_a_classic_queue_of_an_earlier_version_stops_the_worker_with_a_hint(
+    amqp_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def declare_classic() -> None:
+        async with raw_channel(amqp_url) as channel:
+            await channel.declare_queue("cleanup", durable=True)  # as earlier versions did: no arguments
+
+    asyncio.run(declare_classic())
+    code, out, err = run(capsys, "worker", "tests.integration._crashing_worker:make_worker", "--url", amqp_url)
+    assert code == 3
+    assert out == ""
+    (error, hint) = [line for line in err if line.startswith(("burrow: error:", "hint:"))]
+    assert error.startswith(
+        "burrow: error: queue 'cleanup' exists without the quorum arguments Burrow declares by default "
+        "(the broker said: inequivalent arg '"
+    )
+    assert error.endswith('cannot change in place. See docs/deploy.md, "Moving from classic to quorum queues"')
+    assert hint == (
+        'hint: keep it with Topology(queue_type="classic") on every client and worker, '
+        'or migrate (docs/deploy.md, "Moving from classic to quorum queues")'
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from burrow.sdk import Call, Client, ConfigurationError, MemoryBroker, OutgoingMessage, Service
+from burrow.sdk import Call, Client, ConfigurationError, MemoryBroker, OutgoingMessage, Service, Topology
 from burrow.sdk._wire import HEADER_DEADLINE
 from burrow.server import Context, Worker
 
@@ -65,12 +65,16 @@ def worker(broker: MemoryBroker) -> Worker:
 )
 async def test_the_deadline_travels_as_expiration_and_header(
     broker: MemoryBroker,
-    worker: Worker,
     request_: Call[Any],
     timeout: float | timedelta | None,
     expected_ms: int,
 ) -> None:
-    async with Client(broker.transport(), default_timeout=7.0) as client, worker:
+    classic = Topology(queue_type="classic")
+    worker = Worker(transport=broker.transport(), topology=classic)
+    worker.bind(StatFile, stat_file)
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(Echo, echo)
+    async with Client(broker.transport(), default_timeout=7.0, topology=classic) as client, worker:
         before = time.time() * 1000
         await client.call(request_, timeout=timeout)
         after = time.time() * 1000
@@ -84,6 +88,18 @@ async def test_the_deadline_travels_as_expiration_and_header(
     assert sent.correlation_id == sent.message_id
     assert sent.reply_to is not None
     assert sent.reply_to.startswith("burrow.reply.")
+
+
+async def test_on_quorum_queues_the_deadline_travels_as_a_header_only(broker: MemoryBroker, worker: Worker) -> None:
+    # A quorum queue dead-letters what expires: expired requests would fill <service>.dead.
+    async with Client(broker.transport()) as client, worker:
+        before = time.time() * 1000
+        await client.call(StatFile(path="a"), timeout=2.5)
+        after = time.time() * 1000
+
+    (sent,) = requests(broker)
+    assert sent.expiration is None
+    assert before + 2_500 - 1 <= sent.headers[HEADER_DEADLINE] <= after + 2_500
 
 
 async def test_a_call_reply_carries_its_correlation_id_back(broker: MemoryBroker, worker: Worker) -> None:

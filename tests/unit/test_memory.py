@@ -174,7 +174,41 @@ async def test_a_queue_redeclared_with_other_arguments_is_refused(transport: Mem
     with pytest.raises(TopologyError) as caught:
         await transport.declare(quorum.service(cleanup))
     assert str(caught.value) == (
-        "queue 'cleanup' exists with arguments {}, not {'x-queue-type': 'quorum'} (PRECONDITION_FAILED on RabbitMQ)"
+        "queue 'cleanup' exists without the quorum arguments Burrow declares by default (the broker said: "
+        "inequivalent arg 'x-dead-letter-exchange' for queue 'cleanup' in vhost '/': received '' but "
+        "current is none); it was probably declared by an earlier version, as a classic queue (the default then) "
+        "or without a delivery limit, and a queue's type and arguments cannot change in place. "
+        'See docs/deploy.md, "Moving from classic to quorum queues"'
+    )
+    assert caught.value.hint == (
+        'keep it with Topology(queue_type="classic") on every client and worker, or migrate '
+        '(docs/deploy.md, "Moving from classic to quorum queues")'
+    )
+
+
+async def test_a_classic_declaration_of_a_quorum_queue_is_refused() -> None:
+    transport = MemoryBroker().transport()
+    await transport.open()
+    await transport.declare(Topology().service(cleanup))
+    with pytest.raises(TopologyError) as caught:
+        await transport.declare(Topology(queue_type="classic").service(cleanup))
+    assert str(caught.value) == (
+        "queue 'cleanup' is a quorum queue, but this declaration is for a classic one (the broker said: "
+        "inequivalent arg 'x-dead-letter-exchange' for queue 'cleanup' in vhost '/': received none but current "
+        "is '')"
+    )
+
+
+async def test_another_delivery_limit_is_refused() -> None:
+    transport = MemoryBroker().transport()
+    await transport.open()
+    await transport.declare(Topology().service(cleanup))
+    with pytest.raises(TopologyError) as caught:
+        await transport.declare(TopologySpec(queues=(Topology(delivery_limit=9).work_queue(cleanup, "cleanup"),)))
+    assert str(caught.value) == (
+        "queue 'cleanup' exists with another delivery limit (the broker said: inequivalent arg 'x-delivery-limit' "
+        "for queue 'cleanup' in vhost '/': received '9' but current is '5'); a quorum queue's arguments cannot "
+        "change in place"
     )
 
 

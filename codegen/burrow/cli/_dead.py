@@ -63,7 +63,8 @@ async def _act(args: argparse.Namespace, tools: DeadLetters) -> int:
         except TopologyError as exc:
             raise CommandError(
                 f"cannot use the dead-letter queue {tools.queue}: {exc}",
-                hint=f"is {args.service!r} the service's name? Its queues exist once a worker or client of it ran",
+                hint=exc.hint
+                or f"is {args.service!r} the service's name? Its queues exist once a worker or client of it ran",
                 code=EXIT_BROKER,
             ) from exc
 

@@ -7,7 +7,8 @@ Exit codes, the same for every command:
         examples, a dead letter that is not there)
     2   usage or configuration: bad arguments, no configuration, a module that does
         not import, an attribute that is not there, a contract declared wrongly
-    3   the broker: not reachable, credentials or vhost refused, a queue missing
+    3   the broker: not reachable, credentials or vhost refused, a queue missing or
+        declared with other arguments (e.g. classic where quorum is expected)
     70  an unexpected error (a bug: run again with --debug for the traceback)
     130 interrupted (Ctrl-C)
 """
@@ -76,6 +77,8 @@ def _as_command_error(exc: Exception) -> CommandError:
         return CommandError(str(exc), hint="is RabbitMQ running? " + _URL_HINT, code=EXIT_BROKER)
     if isinstance(exc, AccessRefused):
         return CommandError(str(exc), hint="check the user, password and vhost in the URL", code=EXIT_BROKER)
+    if isinstance(exc, TopologyError) and exc.hint:
+        return CommandError(str(exc), hint=exc.hint, code=EXIT_BROKER)
     if isinstance(exc, TopologyError | TransportError):
         return CommandError(str(exc), hint=_URL_HINT, code=EXIT_BROKER)
     if isinstance(exc, BurrowError):

@@ -34,6 +34,7 @@ from burrow.sdk._errors import (
     TransportError,
     Unroutable,
 )
+from burrow.sdk._topology import inequivalent_queue
 from burrow.sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -313,7 +314,7 @@ class AmqpTransport(Transport):
                         exchange.name, exchange.type, durable=exchange.durable, arguments=dict(exchange.arguments)
                     )
                 for queue in topology.queues:
-                    await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+                    await _declare_queue(channel, queue)
                 for binding in topology.bindings:
                     raw = await channel.get_underlay_channel()
                     await raw.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
@@ -406,7 +407,7 @@ class AmqpTransport(Transport):
             channel = connection.channel()
             await channel.initialize()
             await channel.set_qos(prefetch_count=prefetch)
-            await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+            await _declare_queue(channel, queue)
 
             async def on_message(message: aiormq.abc.DeliveredMessage) -> None:
                 # aiormq cancels the tasks it runs callbacks in when the connection
@@ -475,6 +476,15 @@ class AmqpTransport(Transport):
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+async def _declare_queue(channel: aio_pika.abc.AbstractChannel, queue: QueueSpec) -> None:
+    try:
+        await channel.declare_queue(queue.name, durable=queue.durable, arguments=dict(queue.arguments))
+    except aiormq.exceptions.ChannelPreconditionFailed as exc:
+        # Say which queue, and what to do about a type or delivery limit that differs.
+        detail = str(exc.args[0] if exc.args else exc).removeprefix("PRECONDITION_FAILED - ")
+        raise inequivalent_queue(queue, detail) from exc
 
 
 def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:

@@ -86,6 +86,7 @@ class Client:
             content_type=content_type,
             app_id=app_id,
             default_timeout=default_timeout,
+            expiration=self._topology.queue_type == "classic",
         )
 
     @classmethod

@@ -100,8 +100,13 @@ class TopologyError(TransportError):
     """Raised when the broker refuses to declare a queue, exchange or binding.
 
     The usual cause is an existing queue declared with other arguments (for
-    example ``classic`` here and ``quorum`` elsewhere).
+    example ``classic`` here and ``quorum`` elsewhere). ``hint`` says what to do
+    about it, when Burrow can tell (the command line prints it on a line of its own).
     """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class PublishError(TransportError):

@@ -23,6 +23,7 @@ from burrow.sdk._errors import ClientStateError, TopologyError, Unroutable
 from burrow.sdk._memory_dead import dead_letter_copy, dead_letters_to, queue_ttl
 from burrow.sdk._memory_delay import DelayScheduler, ManualClock
 from burrow.sdk._memory_idle import wait_until_idle
+from burrow.sdk._topology import inequivalent_queue
 from burrow.sdk._transport import (
     Delivery,
     ExchangeSpec,
@@ -42,13 +43,14 @@ __all__ = ["MemoryBroker", "MemoryTransport"]
 class _Stored:
     """A message sitting in a queue."""
 
-    __slots__ = ("expires_at", "message", "redelivered", "seq")
+    __slots__ = ("expires_at", "message", "redelivered", "returns", "seq")
 
     def __init__(
         self, message: OutgoingMessage, *, redelivered: bool = False, seq: int = 0, ttl: float | None = None
     ) -> None:
         self.message = message
         self.redelivered = redelivered
+        self.returns = 0  # times it came back unsettled: a quorum queue's x-delivery-count
         self.seq = seq  # arrival order, so that a requeued basic.get goes back to its place
         # Per-message and per-queue TTL: like RabbitMQ, an expired message is never delivered
         # (it is dropped, or dead-lettered when its queue says where).
@@ -66,6 +68,15 @@ class _Queue:
         self.messages: deque[_Stored] = deque()
         self.consumers: list[_Consumer] = []
         self._next_consumer = itertools.count()
+        self.quorum = spec.arguments.get("x-queue-type") == "quorum"
+        limit = spec.arguments.get("x-delivery-limit")
+        self.delivery_limit: int | None = limit if isinstance(limit, int) and limit >= 0 else None
+
+    def returned(self, stored: _Stored) -> bool:
+        """Count a return, as a quorum queue does; False when it passed the delivery limit (and must go)."""
+        stored.redelivered = True
+        stored.returns += 1
+        return self.delivery_limit is None or stored.returns <= self.delivery_limit
 
     def next_ready_consumer(self) -> _Consumer | None:
         """Round-robin over consumers that have room under their prefetch.
@@ -111,7 +122,7 @@ class _Consumer(Subscription):
     def deliver(self, stored: _Stored) -> None:
         tag = next(self._tags)
         self.unsettled[tag] = stored
-        delivery = _delivery(_Settlement(self, tag), self.queue.spec.name, stored)
+        delivery = _delivery(_Settlement(self, tag), self.queue, stored)
         # Like aiormq, every delivery runs in its own task.
         task = asyncio.get_running_loop().create_task(self.on_delivery(delivery))
         self.tasks.add(task)
@@ -122,8 +133,10 @@ class _Consumer(Subscription):
         if stored is None:
             raise ClientStateError(f"delivery {tag} on {self.queue.spec.name} was already settled")
         if requeue:
-            stored.redelivered = True
-            self.queue.messages.appendleft(stored)
+            if self.queue.returned(stored):
+                self.queue.messages.appendleft(stored)
+            else:
+                self.broker._dead_letter(self.queue, stored.message, "delivery_limit")
         elif rejected:
             self.broker._dead_letter(self.queue, stored.message, "rejected")
         self.broker._pump(self.queue)
@@ -135,8 +148,10 @@ class _Consumer(Subscription):
     def return_unsettled(self) -> None:
         """What a closed channel does: unsettled deliveries go back to the queue, redelivered."""
         for stored in reversed(list(self.unsettled.values())):
-            stored.redelivered = True
-            self.queue.messages.appendleft(stored)
+            if self.queue.returned(stored):
+                self.queue.messages.appendleft(stored)
+            else:
+                self.broker._dead_letter(self.queue, stored.message, "delivery_limit")
         self.unsettled.clear()
         if self in self.queue.consumers:
             self.queue.consumers.remove(self)
@@ -235,10 +250,7 @@ class MemoryBroker:
             if found is None:
                 self._queues[queue.name] = _Queue(queue)
             elif not _same_queue(found.spec, queue):
-                raise TopologyError(
-                    f"queue {queue.name!r} exists with arguments {dict(found.spec.arguments)}, "
-                    f"not {dict(queue.arguments)} (PRECONDITION_FAILED on RabbitMQ)"
-                )
+                raise inequivalent_queue(queue, _inequivalence(found.spec, queue))
         for binding in topology.bindings:
             if binding.exchange not in self._exchanges:
                 raise TopologyError(f"no exchange {binding.exchange!r} to bind {binding.queue!r} to")
@@ -297,7 +309,7 @@ class MemoryBroker:
         if stored is None:
             return None
         settlement = _GetSettlement(self, queue, stored)
-        return _delivery(settlement, name, stored), settlement
+        return _delivery(settlement, queue, stored), settlement
 
     def _next_live(self, queue: _Queue) -> _Stored | None:
         while queue.messages:
@@ -309,7 +321,9 @@ class MemoryBroker:
 
     def _put_back(self, queue: _Queue, stored: _Stored) -> None:
         """Return a message taken with ``get`` to its place, as RabbitMQ does."""
-        stored.redelivered = True
+        if not queue.returned(stored):
+            self._dead_letter(queue, stored.message, "delivery_limit")
+            return
         index = next((i for i, other in enumerate(queue.messages) if other.seq > stored.seq), len(queue.messages))
         queue.messages.insert(index, stored)
         self._pump(queue)
@@ -358,19 +372,22 @@ class _GetSettlement:
             self._broker._put_back(self._queue, self._take())
 
 
-def _delivery(settlement: Settlement, queue: str, stored: _Stored) -> Delivery:
+def _delivery(settlement: Settlement, queue: _Queue, stored: _Stored) -> Delivery:
     """What a consumer or a ``get`` receives of a stored message."""
     message = stored.message
+    headers = dict(message.headers)
+    if queue.quorum:
+        headers["x-delivery-count"] = stored.returns
     return Delivery(
         settlement=settlement,
-        queue=queue,
+        queue=queue.spec.name,
         body=message.body,
         exchange=message.exchange,
         routing_key=message.routing_key,
         type=message.type,
         message_id=message.message_id,
         content_type=message.content_type,
-        headers=dict(message.headers),
+        headers=headers,
         timestamp=message.timestamp,
         app_id=message.app_id,
         correlation_id=message.correlation_id,
@@ -391,6 +408,25 @@ def _same_queue(a: QueueSpec, b: QueueSpec) -> bool:
 def _normalised(arguments: Mapping[str, Any]) -> dict[str, Any]:
     # RabbitMQ treats a missing x-queue-type as classic.
     return {key: value for key, value in arguments.items() if (key, value) != ("x-queue-type", "classic")}
+
+
+def _inequivalence(existing: QueueSpec, declared: QueueSpec) -> str:
+    """RabbitMQ's words for the first argument that differs (PRECONDITION_FAILED)."""
+    current, received = _normalised(existing.arguments), _normalised(declared.arguments)
+    if existing.durable != declared.durable:
+        return (
+            f"inequivalent arg 'durable' for queue '{declared.name}' in vhost '/': "
+            f"received '{declared.durable}' but current is '{existing.durable}'"
+        )
+    argument = next(key for key in sorted({*current, *received}) if current.get(key) != received.get(key))
+    return (
+        f"inequivalent arg '{argument}' for queue '{declared.name}' in vhost '/': "
+        f"received {_shown(received, argument)} but current is {_shown(current, argument)}"
+    )
+
+
+def _shown(arguments: Mapping[str, Any], key: str) -> str:
+    return f"'{arguments[key]}'" if key in arguments else "none"
 
 
 class MemoryTransport(Transport):

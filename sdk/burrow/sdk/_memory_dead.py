@@ -2,14 +2,16 @@
 
 A queue declared with ``x-message-ttl`` expires its messages after that many
 milliseconds (a message's own ``expiration`` may make it sooner), and a queue with
-``x-dead-letter-exchange`` republishes what expires or is rejected without requeue
-to that exchange, with ``x-dead-letter-routing-key`` or the message's own routing
-key, adding the ``x-death`` headers RabbitMQ adds.
+``x-dead-letter-exchange`` republishes what expires, what is rejected without
+requeue and (a quorum queue with ``x-delivery-limit``) what comes back unsettled
+too often to that exchange, with ``x-dead-letter-routing-key`` or the message's
+own routing key, adding the ``x-death`` headers RabbitMQ adds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from burrow.sdk._transport import OutgoingMessage, QueueSpec
@@ -28,7 +30,7 @@ def dead_letters_to(spec: QueueSpec) -> bool:
 
 
 def dead_letter_copy(message: OutgoingMessage, spec: QueueSpec, reason: str) -> OutgoingMessage:
-    """The message as the queue's dead-letter exchange receives it (``reason``: expired or rejected)."""
+    """The message as the queue's dead-letter exchange receives it (``reason``: expired, rejected or delivery_limit)."""
     headers = dict(message.headers)
     deaths: list[dict[str, Any]] = list(headers.get("x-death") or [])
     for death in deaths:
@@ -57,6 +59,7 @@ def _death(message: OutgoingMessage, spec: QueueSpec, reason: str) -> dict[str, 
         "queue": spec.name,
         "exchange": message.exchange,
         "routing-keys": [message.routing_key],
+        "time": datetime.now(UTC).replace(microsecond=0),  # an AMQP timestamp: whole seconds
     }
     if message.expiration is not None:
         death["original-expiration"] = str(message.expiration)

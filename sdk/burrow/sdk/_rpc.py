@@ -77,6 +77,9 @@ class Caller:
     Args:
         exchange: the exchange requests are published to.
         default_timeout: seconds a call waits when neither it nor its contract says.
+        expiration: give requests an AMQP ``expiration``. Off for quorum queues,
+            which dead-letter what expires (into ``<service>.dead``, where expired
+            requests do not belong); the worker's deadline check drops them instead.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class Caller:
         content_type: str,
         app_id: str | None,
         default_timeout: float = DEFAULT_TIMEOUT,
+        expiration: bool = True,
     ) -> None:
         if default_timeout <= 0:
             raise ConfigurationError(f"default_timeout must be positive, got {default_timeout}")
@@ -95,6 +99,7 @@ class Caller:
         self._content_type = content_type
         self._app_id = app_id
         self.default_timeout = default_timeout
+        self._expiration = expiration
         self._replies = _Replies()
         self._starting: asyncio.Future[None] | None = None
         # Per contract, one result decoder per content type.
@@ -164,7 +169,7 @@ class Caller:
                     correlation_id=correlation_id,
                     reply_to=replies.address,
                     # What is left of the deadline (the call may have waited for a reconnect).
-                    expiration=max(math.ceil((deadline - now) * 1000), 1),
+                    expiration=max(math.ceil((deadline - now) * 1000), 1) if self._expiration else None,
                     # A request outliving a broker restart has lost its caller (the reply
                     # consumer went with the connection): nobody would read its result.
                     persistent=False,

@@ -3,9 +3,18 @@
 Reading uses ``basic.get`` so that nothing consumes the queue for long: ``list``
 and ``show`` take messages one by one, hold them unacknowledged, then put them
 all back in the order they were taken. RabbitMQ returns them to their places, so
-the queue's order is unchanged, but each one comes back marked *redelivered*
-(and on a quorum queue its ``x-delivery-count`` grows). While a listing runs,
-the messages it holds are invisible to other readers.
+the queue's order is unchanged, but each one comes back marked *redelivered*.
+While a listing runs, the messages it holds are invisible to other readers.
+
+A quorum queue counts every return against its delivery limit (on RabbitMQ 4,
+a queue declared without one gets 20, and drops what passes it). Reading costs
+nothing all the same: a quorum ``<service>.dead`` is declared with a limit so
+high that no listing reaches it (``DEAD_LETTER_DELIVERY_LIMIT``, which says why
+not "unlimited"), so its ``x-delivery-count`` grows and nothing else happens.
+
+A dead letter's reason is Burrow's ``x-burrow-dead-reason`` when a worker moved
+it, or the broker's ``x-death`` when RabbitMQ did: a message that came back
+unsettled past a quorum queue's delivery limit reads as ``delivery-limit``.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -71,6 +81,8 @@ class DeadLetter:
             contracts are known and it decodes; else None (see ``decode_error``).
         attempts: how many times a handler tried it.
         first_failed_at, failed_at: epoch milliseconds of the first and last failure.
+        headers: as they came, but for a quorum queue's ``x-delivery-count``, which
+            in a dead-letter queue counts how often it was read.
     """
 
     message_id: str
@@ -127,7 +139,10 @@ class DeadLetters:
         try:
             while len(held) < limit and (delivery := await self._transport.get(self.queue)) is not None:
                 held.append(delivery)
-            return [self._describe(delivery) for delivery in held]
+            letters = [self._describe(delivery) for delivery in held]
+            if held and held[-1].redelivered and self._topology.queue_type == "quorum":
+                await _take_returned(self._transport, self.queue, held)
+            return letters
         finally:
             await _put_back(held)
 
@@ -150,6 +165,7 @@ class DeadLetters:
         found: set[str] = set()
         replayed = 0
         run = uuid.uuid4().hex  # marks this call's copies: one back as a new dead letter ends the pass
+        delivery: Delivery | None = None
         try:
             while (delivery := await self._transport.get(self.queue)) is not None:
                 if delivery.headers.get(HEADER_REPLAY) == run:  # failed again: the queue has wrapped around
@@ -169,6 +185,8 @@ class DeadLetters:
                 found.add(message_id)
                 if message_ids is not None and found.issuperset(message_ids):
                     break
+            if delivery is not None and delivery.redelivered and self._topology.queue_type == "quorum":
+                await _take_returned(self._transport, self.queue, held)
         finally:
             await _put_back(held)
         return replayed
@@ -199,17 +217,19 @@ class DeadLetters:
         )
 
     def _describe(self, delivery: Delivery) -> DeadLetter:
-        headers = delivery.headers
+        # The broker's count of returns in the dead-letter queue counts readings: not the message's.
+        headers = {key: value for key, value in delivery.headers.items() if key != HEADER_DELIVERY_COUNT}
         message, decode_error = self._decode(delivery)
+        reason, error_type, error_message, failed_at = _verdict(headers)
         return DeadLetter(
             message_id=_displayable(delivery.message_id or ""),
             contract=_displayable(delivery.type or str(headers.get(HEADER_CONTRACT, ""))),
-            reason=str(headers.get(HEADER_DEAD_REASON, "")),
-            error_type=str(headers.get(HEADER_ERROR_TYPE, "")),
-            error_message=str(headers.get(HEADER_ERROR_MESSAGE, "")),
+            reason=reason,
+            error_type=error_type,
+            error_message=error_message,
             attempts=_int(headers.get(HEADER_ATTEMPT)) or 1,
-            first_failed_at=_int(headers.get(HEADER_FIRST_FAILED_AT)),
-            failed_at=_int(headers.get(HEADER_FAILED_AT)),
+            first_failed_at=_int(headers.get(HEADER_FIRST_FAILED_AT)) or failed_at,
+            failed_at=failed_at,
             body=delivery.body,
             content_type=delivery.content_type,
             headers=headers,
@@ -229,9 +249,57 @@ class DeadLetters:
             return None, str(exc)
 
 
+def _verdict(headers: dict[str, Any]) -> tuple[str, str, str, int | None]:
+    """Reason, error type, error message and failure time (epoch ms) of a dead letter."""
+    if HEADER_DEAD_REASON in headers:  # moved by a worker
+        return (
+            str(headers[HEADER_DEAD_REASON]),
+            str(headers.get(HEADER_ERROR_TYPE, "")),
+            str(headers.get(HEADER_ERROR_MESSAGE, "")),
+            _int(headers.get(HEADER_FAILED_AT)),
+        )
+    deaths = headers.get("x-death")
+    death = deaths[0] if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict) else {}
+    broker_reason = str(death.get("reason", ""))  # RabbitMQ lists the latest death first
+    if broker_reason == "delivery_limit":
+        detail = (
+            f"came back unsettled more times than the delivery limit of queue {death.get('queue', '?')!r} allows: "
+            "its worker died, hung or lost its connection while handling it; RabbitMQ dead-lettered it"
+        )
+        return "delivery-limit", "DeliveryLimit", detail, _epoch_ms(death.get("time"))
+    if broker_reason:  # e.g. "rejected" or "expired", from a queue declared elsewhere
+        detail = f"RabbitMQ dead-lettered it from queue {death.get('queue', '?')!r} ({broker_reason})"
+        return broker_reason.replace("_", "-"), "", detail, _epoch_ms(death.get("time"))
+    return "", "", "", None
+
+
+def _epoch_ms(value: Any) -> int | None:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return value * 1000 if _int(value) is not None else None  # an AMQP timestamp, in seconds
+
+
+async def _take_returned(transport: Transport, queue: str, held: list[Delivery]) -> None:
+    """Take the rest of the messages a quorum queue holds as returned, so that they go back in order.
+
+    A quorum queue with a delivery limit serves the messages returned to it
+    first, in the order they were returned, and puts each new return behind
+    them. Putting back the head of that line alone would move it behind the
+    rest: the reader takes the whole line (the redelivered messages, up to the
+    first that is not) and puts it all back. A classic queue returns each
+    message to its own place: nothing to do.
+    """
+
+    while (delivery := await transport.get(queue)) is not None:
+        held.append(delivery)
+        if not delivery.redelivered:
+            return
+
+
 async def _put_back(held: list[Delivery]) -> None:
     # In the order taken: RabbitMQ restores each to its place (a quorum queue
-    # serves returned messages first, in the order they were returned).
+    # with a delivery limit serves returned messages first, in the order they
+    # were returned; without one it would put them at its back).
     for delivery in held:
         await delivery.reject(requeue=True)
 

@@ -40,7 +40,7 @@ class DeadReason(enum.StrEnum):
     UNDECODABLE = "undecodable"  # the body does not decode into its contract
     UNKNOWN_CONTRACT = "unknown-contract"  # the message names no contract this worker serves
     HANDLER_FAILED = "handler-failed"  # the handler raised and its retry policy gives up
-    REDELIVERED = "redelivered"  # delivered max_deliveries times without being settled (crash, hang, lost connection)
+    DELIVERY_LIMIT = "delivery-limit"  # came back unsettled (crash, hang, lost connection) past the delivery limit
     WORKER_ERROR = "worker-error"  # the worker itself failed on it (a fault in Burrow, not in the message)
 
 

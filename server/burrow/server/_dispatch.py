@@ -31,7 +31,7 @@ from burrow.sdk import (
 from burrow.sdk._delay import wait_until_due
 from burrow.sdk._hooks import Hook
 from burrow.sdk._retry import NO_RETRY
-from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DELIVERY_COUNT, HEADER_DUE
+from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DUE
 from burrow.server._context import Context
 from burrow.server._dead_letters import DeadReason, counted_copy, dead_letter
 from burrow.server._hooked import handle_hooked
@@ -106,7 +106,8 @@ class Dispatcher:
         accepting: returns False once the worker is stopping.
         retrier: re-publishes failed messages for a later attempt (retry policies).
         time_limit: the worker's default handler time limit, in seconds.
-        max_deliveries: how many unsettled deliveries a message may have before it is dead-lettered.
+        delivery_limit: on a classic queue, how many times a message may come back
+            unsettled before it is dead-lettered (a quorum queue's broker counts: None).
         topology: the service's entities, declared again when the dead-letter queue has gone.
         hooks: run around each dispatch (None: none, the usual path).
     """
@@ -122,14 +123,14 @@ class Dispatcher:
         accepting: Callable[[], bool],
         retrier: Retrier | None = None,
         time_limit: float | None = None,
-        max_deliveries: int | None = None,
+        delivery_limit: int | None = None,
         topology: TopologySpec | None = None,
         hooks: tuple[Hook, ...] | None = None,
     ) -> None:
         self._hooks = hooks
         self._topology = topology
         self._time_limit = time_limit
-        self._max_deliveries = max_deliveries
+        self._delivery_limit = delivery_limit
         self._transport = transport
         self._bindings = bindings
         self._dead_letter_queue = dead_letter_queue
@@ -147,7 +148,7 @@ class Dispatcher:
         assert task is not None
         self._in_flight.add(task)
         try:
-            if delivery.redelivered and self._max_deliveries is not None and await self._redelivered(delivery):
+            if delivery.redelivered and self._delivery_limit is not None and await self._redelivered(delivery):
                 return
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
@@ -284,44 +285,40 @@ class Dispatcher:
         await reply_rejected(self._transport, delivery, detail)
 
     async def _redelivered(self, delivery: Delivery) -> bool:
-        """Count a delivery that came back unsettled; True when it was settled here.
+        """Count a delivery that came back unsettled on a classic queue; True when it was settled here.
 
-        A quorum queue counts deliveries itself (``x-delivery-count``). On a
-        classic queue the count travels in ``x-burrow-deliveries`` on a copy:
-        the delivery is republished to the back of its queue with the count
-        raised, then acked. Past ``max_deliveries`` it is dead-lettered instead.
+        A quorum queue counts returns itself and dead-letters past its
+        ``x-delivery-limit``. A classic queue does not: the count travels in
+        ``x-burrow-deliveries`` on a copy, republished to the back of its queue
+        with the count raised, the redelivered original then acked. Past the
+        limit the message is dead-lettered instead, as a quorum queue would.
         """
-        assert self._max_deliveries is not None
-        broker_count = delivery.headers.get(HEADER_DELIVERY_COUNT)
-        if _is_count(broker_count):
-            deliveries = broker_count + 1
-        else:
-            previous = delivery.headers.get(HEADER_DELIVERIES)
-            deliveries = (previous if _is_count(previous) else 1) + 1
-        if deliveries > self._max_deliveries:
+        assert self._delivery_limit is not None
+        previous = delivery.headers.get(HEADER_DELIVERIES)
+        deliveries = (previous if _is_count(previous) else 1) + 1
+        returns = deliveries - 1
+        if returns > self._delivery_limit:
             detail = (
-                f"delivered {deliveries} times without being settled: the worker crashed, hung or lost its "
-                f"connection while handling it (max_deliveries={self._max_deliveries})"
+                f"came back unsettled {returns} times, more than the delivery limit of {self._delivery_limit}: "
+                "its worker died, hung or lost its connection while handling it"
             )
             log.error("dead-lettering %s message %r: %s", delivery.type, delivery.message_id, detail)
             await dead_letter(
                 self._transport,
                 delivery,
                 queue=self._dead_letter_queue,
-                reason=DeadReason.REDELIVERED,
-                error_type="Redelivered",
+                reason=DeadReason.DELIVERY_LIMIT,
+                error_type="DeliveryLimit",
                 error_message=detail,
             )
             await reply_rejected(self._transport, delivery, detail)
             return True
-        if _is_count(broker_count):
-            return False  # the broker keeps counting
         log.warning(
             "%s message %r came back unsettled (delivery %d of at most %d)",
             delivery.type,
             delivery.message_id,
             deliveries,
-            self._max_deliveries,
+            self._delivery_limit + 1,
         )
         await self._transport.publish(counted_copy(delivery, deliveries))
         await delivery.ack()

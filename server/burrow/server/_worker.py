@@ -64,7 +64,10 @@ class Worker:
     Args:
         url: the broker; defaults to ``$BURROW_URL``, then ``$RABBITMQ_URL``, then localhost.
         transport: use this transport instead of connecting to ``url`` (e.g. in-memory).
-        topology: exchange and queue settings; must match the clients'.
+        topology: exchange, queue type and delivery limit; must match the clients'.
+            A message that keeps coming back unsettled (the worker crashed, hung or
+            lost its connection while handling it) is dead-lettered with reason
+            ``delivery-limit`` after ``topology.delivery_limit`` returns.
         concurrency: handlers running at once per queue (the consumer prefetch).
         grace_period: seconds that in-flight handlers get to finish at shutdown;
             those still running then are cancelled and their messages requeued
@@ -76,9 +79,6 @@ class Worker:
             the handler is cancelled and the attempt counts as a failure, so its
             retry policy applies. None: no limit. Keep it below RabbitMQ's
             ``consumer_timeout`` (docs/protocol.md, *Consuming*).
-        max_deliveries: how many times a message may be delivered without being
-            settled (the worker crashed, hung or lost its connection while handling
-            it) before it is dead-lettered with reason ``redelivered``. None: no bound.
         hooks: run around each message handled, the first outermost
             (docs/observability.md).
         http_port: serve ``/healthz``, ``/readyz`` and ``/metrics`` (the registry
@@ -99,7 +99,6 @@ class Worker:
         name: str = "burrow-worker",
         schedules: bool = True,
         time_limit: float | None = None,
-        max_deliveries: int | None = 5,
         hooks: Sequence[Hook] | None = None,
         http_port: int | None = None,
         http_host: str = "0.0.0.0",
@@ -107,15 +106,12 @@ class Worker:
         if concurrency < 1:
             raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
         _check_time_limit(time_limit)
-        if max_deliveries is not None and max_deliveries < 1:
-            raise ConfigurationError(f"max_deliveries must be at least 1 (or None), got {max_deliveries}")
         self._hooks = installed(hooks)
         self.http_port = http_port
         self.http_host = http_host
         self._ops: OpsServer | None = None
         self._consumers: list[tuple[str, Subscription]] = []  # the queues it serves, for /readyz
         self.time_limit = time_limit
-        self.max_deliveries = max_deliveries
         self.url = url
         self.topology = topology or Topology()
         self.concurrency = concurrency
@@ -243,12 +239,13 @@ class Worker:
                     accepting=self._accepting,
                     retrier=retrier,
                     time_limit=self.time_limit,
-                    max_deliveries=self.max_deliveries,
+                    # A quorum queue's broker counts returns and dead-letters past the limit itself.
+                    delivery_limit=self.topology.delivery_limit if self.topology.queue_type == "classic" else None,
                     topology=topology,
                     hooks=hooks,
                 )
                 subscription = await transport.consume(
-                    self.topology.queue(queue), dispatcher, prefetch=self.concurrency, topology=topology
+                    self.topology.work_queue(service, queue), dispatcher, prefetch=self.concurrency, topology=topology
                 )
                 self._subscriptions.append(subscription)
                 self._consumers.append((queue, subscription))
