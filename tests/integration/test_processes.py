@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -199,4 +200,20 @@ async def test_a_process_that_keeps_failing_to_start_ends_the_supervisor(amqp_ur
     assert worker.count("burrow: error: worker process 1 could not start 5 times in a row") == 1
     assert worker.count("worker process 1 (pid") >= 5
     assert worker.count("could not start: it exited with code") == 4  # then it gave up
+    assert worker.count(f"/metrics on http://0.0.0.0:{port + 1}/") == 1  # process 2 started, on PORT+1
     assert all(gone(pid) for pid in worker.children().values())
+
+
+async def test_with_json_logs_every_line_is_json_and_names_its_process(amqp_url: str) -> None:
+    async with supervised(amqp_url, "--log-format", "json", "--log-level", "info") as worker:
+        await serving(worker)
+        await send(amqp_url, ["/tmp/0"])
+        await worker.until(lambda: worker.count("handled /tmp/0") == 1, "the task to be handled")
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.wait() == 0
+
+    records = [json.loads(line) for line in worker.log]  # every line is one JSON object
+    serving_pids = {record["process"] for record in records if record["message"].startswith("worker burrow-worker")}
+    assert serving_pids == set(worker.children().values())
+    supervisor = {record["process"] for record in records if record["logger"] == "burrow.supervisor"}
+    assert supervisor == {worker.process.pid}

@@ -110,13 +110,15 @@ def load_worker(target: str) -> Worker:
 def _run_worker(args: argparse.Namespace) -> int:
     link = SupervisorLink.from_environment()
     # Several processes share one stderr: each line names its process.
-    process = "[%(process)d] " if args.processes > 1 or link is not None else ""
+    shared = args.processes > 1 or link is not None
     logging.basicConfig(
-        level=args.log_level, format=f"%(asctime)s %(levelname)s {process}%(name)s: %(message)s", force=True
+        level=args.log_level,
+        format=f"%(asctime)s %(levelname)s {'[%(process)d] ' if shared else ''}%(name)s: %(message)s",
+        force=True,
     )
     if args.log_format == "json":
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
+            handler.setFormatter(JsonFormatter(process=shared))
     worker = load_worker(args.target)
     if args.url:
         worker.url = args.url
