@@ -6,6 +6,7 @@ import pytest
 from burrow.cli import main
 from burrow.cli._main import build_parser
 from burrow.cli._supervisor import MAX_BACKOFF, backoff, cpu_count
+from burrow.cli._worker import _child_command, _merged_concurrency
 from burrow.sdk import ConfigurationError, MemoryBroker
 from burrow.server import Context, Worker
 
@@ -110,3 +111,42 @@ def test_all_queues_lists_the_queues_of_the_services_bound() -> None:
     worker = orders_worker()
     assert worker.all_queues == ["orders", "orders.reports"]
     worker.check()
+
+
+@pytest.mark.parametrize("value", ["0", "x", "=3", "orders=0", "orders=", "orders=two"])
+def test_concurrency_is_n_or_queue_equals_n(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, err = run(capsys, "worker", SLOW_WORKER, "--concurrency", value)
+    assert code == 2
+    assert err.splitlines()[0] == (
+        f"burrow: error: argument --concurrency: expected N or QUEUE=N with N at least 1, got {value!r}"
+    )
+
+
+def test_concurrency_on_the_command_line_overrides_the_workers_per_queue() -> None:
+    worker = orders_worker(concurrency={"orders.reports": 3})
+    assert _merged_concurrency(worker, [("orders", 5)]) == {"orders": 5, "orders.reports": 3}
+    assert _merged_concurrency(worker, [(None, 4), ("orders.reports", 1)]) == {"orders": 4, "orders.reports": 1}
+    assert _merged_concurrency(orders_worker(), []) == {"orders": 32, "orders.reports": 32}
+
+
+def test_concurrency_of_an_unknown_queue_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "worker", SLOW_WORKER, "--concurrency", "clean=2")
+    assert (code, err) == (
+        2,
+        "burrow: error: --concurrency names 'clean', not a queue of the worker's services\n"
+        "hint: its services' queues are: cleanup\n",
+    )
+
+
+def test_each_process_runs_the_same_command_with_a_port_of_its_own() -> None:
+    argv = ["--debug", "worker", SLOW_WORKER, "--url", "amqp://broker/", "--http-port", "9000", "--processes", "2"]
+    argv += ["--queue", "cleanup", "--concurrency", "3", "--concurrency", "cleanup=4", "--log-format", "json"]
+    args = build_parser().parse_args(argv)
+    worker = Worker(http_port=9000)
+    second = _child_command(args, worker, 2)
+    assert second[1:] == [
+        *("-m", "burrow.cli", "--debug", "worker", SLOW_WORKER, "--processes", "1"),
+        *("--log-level", "INFO", "--log-format", "json", "--wait", "60.0", "--url", "amqp://broker/"),
+        *("--http-port", "9001", "--queue", "cleanup", "--concurrency", "3", "--concurrency", "cleanup=4"),
+    ]
+    assert _child_command(args, Worker(http_port=0), 2)[-8:-6] == ["--http-port", "0"]  # each picks a free one

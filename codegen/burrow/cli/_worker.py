@@ -72,6 +72,14 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "repeat for several (default: all of them)",
     )
     parser.add_argument(
+        "--concurrency",
+        action="append",
+        type=_concurrency,
+        metavar="N|QUEUE=N",
+        help="handlers running at once per queue (each queue's prefetch): N for every queue, QUEUE=N for one; "
+        "repeatable (default: the worker's)",
+    )
+    parser.add_argument(
         "--processes",
         type=_processes,
         default=1,
@@ -80,6 +88,13 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "them all gracefully, and with --http-port process i listens on PORT+i-1 (default: 1)",
     )
     parser.set_defaults(run=_run_worker)
+
+
+def _concurrency(value: str) -> tuple[str | None, int]:
+    queue, _, number = value.rpartition("=")
+    if number.isdigit() and int(number) >= 1 and (queue or "=" not in value):
+        return queue or None, int(number)
+    raise argparse.ArgumentTypeError(f"expected N or QUEUE=N with N at least 1, got {value!r}")
 
 
 def _processes(value: str) -> int:
@@ -126,6 +141,8 @@ def _run_worker(args: argparse.Namespace) -> int:
         worker.http_port = args.http_port
     if args.queues:
         _select_queues(worker, args.queues)
+    if args.concurrency:
+        worker.concurrency = _merged_concurrency(worker, args.concurrency)
     worker.check()  # once, in one line, rather than in every process
     if args.processes > 1:
         return asyncio.run(Supervisor(lambda index: _child_command(args, worker, index), args.processes).run())
@@ -145,6 +162,22 @@ def _select_queues(worker: Worker, queues: list[str]) -> None:
     worker.queues = queues
 
 
+def _merged_concurrency(worker: Worker, given: list[tuple[str | None, int]]) -> dict[str, int]:
+    """The worker's concurrency per queue, with the command line's over it (a plain N for every queue)."""
+    known = worker.all_queues
+    for queue, _ in given:
+        if queue is not None and queue not in known:
+            raise CommandError(
+                f"--concurrency names {queue!r}, not a queue of the worker's services",
+                hint=f"its services' queues are: {', '.join(known) or 'none (it binds no contract)'}",
+                code=EXIT_USAGE,
+            )
+    merged = {queue: worker.concurrency_of(queue) for queue in known}
+    for queue, number in given:
+        merged.update({queue: number} if queue is not None else dict.fromkeys(known, number))
+    return merged
+
+
 def _child_command(args: argparse.Namespace, worker: Worker, index: int) -> list[str]:
     """The same command for worker process ``index``, as one process."""
     command = [sys.executable, "-m", "burrow.cli", *(["--debug"] if args.debug else []), "worker", args.target]
@@ -157,6 +190,8 @@ def _child_command(args: argparse.Namespace, worker: Worker, index: int) -> list
         command += ["--http-port", str(worker.http_port + index - 1 if worker.http_port else 0)]
     for queue in args.queues or ():
         command += ["--queue", queue]
+    for queue, number in args.concurrency or ():
+        command += ["--concurrency", f"{queue}={number}" if queue else str(number)]
     return command
 
 

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from burrow.sdk import ConfigurationError, Service
 from burrow.server._dispatch import Binding
 
-__all__ = ["DEFAULT_CONCURRENCY", "Concurrency", "ServedQueue", "check_concurrency", "plan", "sync_slots"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "Concurrency",
+    "ServedQueue",
+    "check_concurrency",
+    "concurrency_of",
+    "plan",
+    "sync_slots",
+]
 
 DEFAULT_CONCURRENCY = 32
 
@@ -73,7 +81,7 @@ def plan(
             service=known[queue],
             name=queue,
             bindings={name: binding for name, binding in bindings.items() if binding.info.queue == queue},
-            concurrency=_concurrency_of(queue, concurrency),
+            concurrency=concurrency_of(queue, concurrency),
         )
         for queue in chosen
     ]
@@ -90,7 +98,8 @@ def _check_names(option: str, names: Sequence[str] | Mapping[str, int], known: M
         )
 
 
-def _concurrency_of(queue: str, concurrency: Concurrency) -> int:
+def concurrency_of(queue: str, concurrency: Concurrency) -> int:
+    """The concurrency of ``queue``: its own, or the one number for every queue."""
     if isinstance(concurrency, Mapping):
         return concurrency.get(queue, DEFAULT_CONCURRENCY)
     return concurrency

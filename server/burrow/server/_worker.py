@@ -28,7 +28,15 @@ from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
 from burrow.server._logging import MessageLog
 from burrow.server._ops import OpsServer, exposition
-from burrow.server._queues import DEFAULT_CONCURRENCY, Concurrency, ServedQueue, check_concurrency, plan, sync_slots
+from burrow.server._queues import (
+    DEFAULT_CONCURRENCY,
+    Concurrency,
+    ServedQueue,
+    check_concurrency,
+    concurrency_of,
+    plan,
+    sync_slots,
+)
 from burrow.server._retry import Retrier
 from burrow.server._schedules import Scheduler
 
@@ -194,6 +202,10 @@ class Worker:
     def all_queues(self) -> list[str]:
         """Every queue of the services it binds, sorted (``queues`` may pick some of them)."""
         return sorted({queue for service in self.services for queue in service.queues})
+
+    def concurrency_of(self, queue: str) -> int:
+        """How many handlers may run at once for ``queue`` (its consumer's prefetch)."""
+        return concurrency_of(queue, self.concurrency)
 
     def check(self) -> None:
         """Raise ``ConfigurationError`` if the worker cannot start as configured.
