@@ -87,3 +87,14 @@ async def test_the_worker_gives_up_on_a_broker_that_never_comes(amqp_url: str) -
     assert worker.log[-2].rstrip().endswith("Connection refused (gave up after 1 s)")
     assert worker.log[-1].startswith("hint: is RabbitMQ running?")
     assert "Traceback" not in "".join(worker.log)
+
+
+async def test_a_stop_signal_ends_the_wait_for_the_broker(amqp_url: str) -> None:
+    async with Proxy.to(amqp_url) as (proxy, proxied_url):
+        await proxy.cut()
+        async with burrow_worker(proxied_url, "--wait", "3600") as worker:
+            await worker.read_log_until("trying again in 2 s (attempt 1)")
+            worker.process.send_signal(signal.SIGTERM)
+            assert await worker.wait() == 0  # (within the helper's safety timeout, not after the hour)
+    assert "burrow: error" not in "".join(worker.log)
+    assert "serving" not in "".join(worker.log)
