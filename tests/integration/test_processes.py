@@ -149,8 +149,8 @@ async def test_sigterm_lets_the_in_flight_work_of_every_process_finish_and_loses
     assert all(gone(pid) for pid in pids)
 
 
-async def test_a_killed_process_is_started_again_and_its_tasks_are_handled(amqp_url: str) -> None:
-    paths = [f"/tmp/{i}" for i in range(10)]
+async def test_a_killed_process_is_started_again_and_the_burst_completes(amqp_url: str) -> None:
+    paths = [f"/tmp/{i}" for i in range(200)]
     async with supervised(amqp_url, hold=True) as worker:
         await serving(worker)
         await send(amqp_url, paths)
