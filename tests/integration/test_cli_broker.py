@@ -111,3 +111,14 @@ def test_a_classic_queue_of_an_earlier_version_stops_the_worker_with_a_hint(
         'hint: keep it with Topology(queue_type="classic") on every client and worker, '
         'or migrate (docs/deploy.md, "Moving from classic to quorum queues")'
     )
+
+
+async def test_a_stop_signal_ends_the_wait_for_the_broker(amqp_url: str) -> None:
+    async with Proxy.to(amqp_url) as (proxy, proxied_url):
+        await proxy.cut()
+        async with burrow_worker(proxied_url, "--wait", "3600") as worker:
+            await worker.read_log_until("trying again in 2 s (attempt 1)")
+            worker.process.send_signal(signal.SIGTERM)
+            assert await worker.wait() == 0  # (within the helper's safety timeout, not after the hour)
+    assert "burrow: error" not in "".join(worker.log)
+    assert "serving" not in "".join(worker.log)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
+import sys
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from burrow.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
+from burrow.cli._supervisor import Supervisor, SupervisorLink, cpu_count
 from burrow.cli._targets import import_target
 from burrow.sdk import AmqpTransport, BrokerUnreachable
 from burrow.sdk._url import broker_url
@@ -58,7 +63,50 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         metavar="SECONDS",
         help="how long to wait for a broker that is not reachable yet, trying every 2 s (default: 60; 0: fail at once)",
     )
+    parser.add_argument(
+        "--queue",
+        action="append",
+        dest="queues",
+        metavar="NAME",
+        help="consume only this queue of the worker's services, e.g. a contract's own queue deployed apart; "
+        "repeat for several (default: all of them)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        action="append",
+        type=_concurrency,
+        metavar="N|QUEUE=N",
+        help="handlers running at once per queue (each queue's prefetch): N for every queue, QUEUE=N for one; "
+        "repeatable (default: the worker's)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=_processes,
+        default=1,
+        metavar="N",
+        help="run N worker processes, or 'auto' for one per CPU; one that dies is started again, SIGTERM stops "
+        "them all gracefully, and with --http-port process i listens on PORT+i-1 (default: 1)",
+    )
     parser.set_defaults(run=_run_worker)
+
+
+def _concurrency(value: str) -> tuple[str | None, int]:
+    queue, _, number = value.rpartition("=")
+    if number.isdigit() and int(number) >= 1 and (queue or "=" not in value):
+        return queue or None, int(number)
+    raise argparse.ArgumentTypeError(f"expected N or QUEUE=N with N at least 1, got {value!r}")
+
+
+def _processes(value: str) -> int:
+    if value == "auto":
+        return cpu_count()
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (at least 1) or 'auto', got {value!r}")
+    return count
 
 
 def load_worker(target: str) -> Worker:
@@ -75,26 +123,111 @@ def load_worker(target: str) -> Worker:
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    link = SupervisorLink.from_environment()
+    # Several processes share one stderr: each line names its process.
+    shared = args.processes > 1 or link is not None
+    logging.basicConfig(
+        level=args.log_level,
+        format=f"%(asctime)s %(levelname)s {'[%(process)d] ' if shared else ''}%(name)s: %(message)s",
+        force=True,
+    )
     if args.log_format == "json":
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
+            handler.setFormatter(JsonFormatter(process=shared))
     worker = load_worker(args.target)
     if args.url:
         worker.url = args.url
     if args.http_port is not None:
         worker.http_port = args.http_port
-    asyncio.run(_serve(worker, wait=args.wait))
+    if args.queues:
+        _select_queues(worker, args.queues)
+    if args.concurrency:
+        worker.concurrency = _merged_concurrency(worker, args.concurrency)
+    worker.check()  # once, in one line, rather than in every process
+    if args.processes > 1:
+        return asyncio.run(Supervisor(lambda index: _child_command(args, worker, index), args.processes).run())
+    asyncio.run(_serve(worker, wait=args.wait, link=link))
     return EXIT_OK
 
 
-async def _serve(worker: Worker, *, wait: float) -> None:
+def _select_queues(worker: Worker, queues: list[str]) -> None:
+    known = worker.all_queues
+    unknown = [queue for queue in queues if queue not in known]
+    if unknown:
+        raise CommandError(
+            f"the worker has no queue named {unknown[0]!r}",
+            hint=f"its services' queues are: {', '.join(known) or 'none (it binds no contract)'}",
+            code=EXIT_USAGE,
+        )
+    worker.queues = queues
+
+
+def _merged_concurrency(worker: Worker, given: list[tuple[str | None, int]]) -> dict[str, int]:
+    """The worker's concurrency per queue, with the command line's over it (a plain N for every queue)."""
+    known = worker.all_queues
+    for queue, _ in given:
+        if queue is not None and queue not in known:
+            raise CommandError(
+                f"--concurrency names {queue!r}, not a queue of the worker's services",
+                hint=f"its services' queues are: {', '.join(known) or 'none (it binds no contract)'}",
+                code=EXIT_USAGE,
+            )
+    merged = {queue: worker.concurrency_of(queue) for queue in known}
+    for queue, number in given:
+        merged.update({queue: number} if queue is not None else dict.fromkeys(known, number))
+    return merged
+
+
+def _child_command(args: argparse.Namespace, worker: Worker, index: int) -> list[str]:
+    """The same command for worker process ``index``, as one process."""
+    command = [sys.executable, "-m", "burrow.cli", *(["--debug"] if args.debug else []), "worker", args.target]
+    command += ["--processes", "1", "--log-level", args.log_level, "--log-format", args.log_format]
+    command += ["--wait", repr(args.wait)]
+    if args.url:
+        command += ["--url", args.url]
+    if worker.http_port is not None:
+        # One port each: process i on PORT+i-1 (0 still lets each pick a free one).
+        command += ["--http-port", str(worker.http_port + index - 1 if worker.http_port else 0)]
+    for queue in args.queues or ():
+        command += ["--queue", queue]
+    for queue, number in args.concurrency or ():
+        command += ["--concurrency", f"{queue}={number}" if queue else str(number)]
+    return command
+
+
+async def _serve(worker: Worker, *, wait: float, link: SupervisorLink | None = None) -> None:
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def request_stop() -> None:
+        worker.request_stop()  # a second request cancels in-flight handlers
+        stop.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.request_stop)
-    if worker.transport is None:
-        await wait_for_broker(broker_url(worker.url), wait)
-    await worker.run()
+        loop.add_signal_handler(signum, request_stop)
+    if link is not None:
+        link.watch(request_stop)
+    if worker.transport is None and not await _until_stopped(wait_for_broker(broker_url(worker.url), wait), stop):
+        return
+    async with worker:
+        if link is not None:
+            link.ready()
+        await stop.wait()
+
+
+async def _until_stopped(waiting: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``waiting`` unless a stop comes first; whether it finished."""
+    task = asyncio.ensure_future(waiting)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()  # raises BrokerUnreachable after the wait
+    return True
 
 
 async def wait_for_broker(url: str, timeout: float) -> None:

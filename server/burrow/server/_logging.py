@@ -62,7 +62,15 @@ class JsonFormatter(logging.Formatter):
 
     ``trace_id`` is the current OpenTelemetry trace's, when ``opentelemetry``
     is in use (it is never imported for this).
+
+    Args:
+        process: add ``process``, the pid, for processes that share one output
+            (``burrow worker --processes``).
     """
+
+    def __init__(self, *, process: bool = False) -> None:
+        super().__init__()
+        self._process = process
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -71,6 +79,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self._process:
+            entry["process"] = record.process
         for name in FIELDS:
             value = record.__dict__.get(name)
             if value is not None:

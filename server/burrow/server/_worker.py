@@ -28,6 +28,15 @@ from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
 from burrow.server._logging import MessageLog
 from burrow.server._ops import OpsServer, exposition
+from burrow.server._queues import (
+    DEFAULT_CONCURRENCY,
+    Concurrency,
+    ServedQueue,
+    check_concurrency,
+    concurrency_of,
+    plan,
+    sync_slots,
+)
 from burrow.server._retry import Retrier
 from burrow.server._schedules import Scheduler
 
@@ -68,11 +77,15 @@ class Worker:
             A message that keeps coming back unsettled (the worker crashed, hung or
             lost its connection while handling it) is dead-lettered with reason
             ``delivery-limit`` after ``topology.delivery_limit`` returns.
-        concurrency: handlers running at once per queue (the consumer prefetch).
+        concurrency: handlers running at once per queue (each queue's consumer
+            prefetch): one number for every queue, or a number per queue name,
+            e.g. ``{"orders": 8, "orders.reports": 2}`` (a queue it does not name
+            gets 32).
         grace_period: seconds that in-flight handlers get to finish at shutdown;
             those still running then are cancelled and their messages requeued
             (a synchronous handler's thread runs on: make handlers idempotent).
-        threads: size of the pool that runs synchronous handlers (default: ``concurrency``).
+        threads: size of the pool that runs synchronous handlers (default: the
+            sum of the concurrency of the queues that have one, so none waits for a thread).
         schedules: run the schedules of the services it serves (docs/schedules.md);
             any number of workers may, each tick is still sent once.
         time_limit: seconds a handler may run (``bind`` can set its own); past it
@@ -85,6 +98,9 @@ class Worker:
             of a ``MetricsHook`` among ``hooks``) on this port; 0 picks a free
             one (``ops_port`` tells which). None: no endpoint.
         http_host: the address the endpoint listens on.
+        queues: consume only these queues of the services it binds (a contract
+            declared with its own ``queue=`` can then be deployed on its own);
+            contracts of the other queues need no handler. None: all of them.
     """
 
     def __init__(
@@ -93,7 +109,7 @@ class Worker:
         *,
         transport: Transport | None = None,
         topology: Topology | None = None,
-        concurrency: int = 32,
+        concurrency: Concurrency = DEFAULT_CONCURRENCY,
         grace_period: float = 30.0,
         threads: int | None = None,
         name: str = "burrow-worker",
@@ -102,9 +118,9 @@ class Worker:
         hooks: Sequence[Hook] | None = None,
         http_port: int | None = None,
         http_host: str = "0.0.0.0",
+        queues: Sequence[str] | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ConfigurationError(f"concurrency must be at least 1, got {concurrency}")
+        check_concurrency(concurrency)
         _check_time_limit(time_limit)
         self._hooks = installed(hooks)
         self.http_port = http_port
@@ -115,6 +131,7 @@ class Worker:
         self.url = url
         self.topology = topology or Topology()
         self.concurrency = concurrency
+        self.queues = None if queues is None else list(queues)
         self.grace_period = grace_period
         self.name = name
         self._threads = threads
@@ -177,31 +194,36 @@ class Worker:
         found = {binding.info.service.name: binding.info.service for binding in self._bindings.values()}
         return [found[name] for name in sorted(found)]
 
-    def _check_complete(self) -> None:
-        missing = [
-            info.wire_name
-            for service in self.services
-            for info in service.contracts.values()
-            if info.wire_name not in self._bindings
-        ]
-        if missing:
-            raise ConfigurationError(
-                "the worker serves these services but binds no handler for: "
-                + ", ".join(sorted(missing))
-                + " (their messages would only reach the dead-letter queue)"
-            )
-        if not self._bindings:
-            raise ConfigurationError("the worker has no handlers: bind at least one contract")
+    @property
+    def all_queues(self) -> list[str]:
+        """Every queue of the services it binds, sorted (``queues`` may pick some of them)."""
+        return sorted({queue for service in self.services for queue in service.queues})
+
+    def concurrency_of(self, queue: str) -> int:
+        """How many handlers may run at once for ``queue`` (its consumer's prefetch)."""
+        return concurrency_of(queue, self.concurrency)
+
+    def check(self) -> None:
+        """Raise ``ConfigurationError`` if the worker cannot start as configured.
+
+        It cannot when it binds nothing, when ``queues`` or ``concurrency`` names a
+        queue that none of its services uses, or when a contract of a queue it
+        serves has no handler (its messages would only be dead-lettered).
+        """
+        self._plan()
+
+    def _plan(self) -> list[ServedQueue]:
+        return plan(self.services, self._bindings, queues=self.queues, concurrency=self.concurrency)
 
     async def start(self) -> None:
         """Connect, declare the topology and start consuming."""
         if self._state is not WorkerState.IDLE:
             raise ClientStateError(f"a worker can be started once; this one is {self._state.value}")
-        self._check_complete()
+        served = self._plan()
         if self._transport is None:
             self._transport = AmqpTransport(broker_url(self.url), connection_name=self.name)
-        if any(not binding.is_async for binding in self._bindings.values()):
-            self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
+        if slots := sync_slots(served):
+            self._executor = ThreadPoolExecutor(self._threads or slots, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
         try:
             if self.http_port is not None:
@@ -210,45 +232,51 @@ class Worker:
                 )
                 await self._ops.start()
             await self._transport.open()
-            await self._consume_all(self._transport)
+            await self._consume_all(self._transport, served)
         except BaseException:
             await self.stop()
             raise
-        log.info("worker %s serving %s", self.name, ", ".join(sorted(self._bindings)))
+        log.info(
+            "worker %s serving %s",
+            self.name,
+            ", ".join(name for queue in served for name in sorted(queue.bindings)),
+        )
 
-    async def _consume_all(self, transport: Transport) -> None:
+    async def _consume_all(self, transport: Transport, served: list[ServedQueue]) -> None:
         retrier = Retrier(transport, self.topology)  # one, so the delay topology is declared once
         hooks = self._hooks
         if log.isEnabledFor(logging.DEBUG):
             # One record per handled message; innermost, so a tracing hook's span is current.
             hooks = (*(hooks or ()), MessageLog())
-        for service in self.services:
-            topology = self.topology.service(service)
+        # The whole service is declared, served queues or not, so that its
+        # messages wait in their queues for the deployment that serves them.
+        topologies = {service.name: self.topology.service(service) for service in self.services}
+        for topology in topologies.values():
             await transport.declare(topology)
-            for queue in service.queues:
-                dispatcher = Dispatcher(
-                    transport=transport,
-                    bindings={
-                        name: binding
-                        for name, binding in self._bindings.items()
-                        if binding.info.service is service and binding.info.queue == queue
-                    },
-                    dead_letter_queue=self.topology.dead_letter_queue(service).name,
-                    executor=self._executor,
-                    in_flight=self._in_flight,
-                    accepting=self._accepting,
-                    retrier=retrier,
-                    time_limit=self.time_limit,
-                    # A quorum queue's broker counts returns and dead-letters past the limit itself.
-                    delivery_limit=self.topology.delivery_limit if self.topology.queue_type == "classic" else None,
-                    topology=topology,
-                    hooks=hooks,
-                )
-                subscription = await transport.consume(
-                    self.topology.work_queue(service, queue), dispatcher, prefetch=self.concurrency, topology=topology
-                )
-                self._subscriptions.append(subscription)
-                self._consumers.append((queue, subscription))
+        for queue in served:
+            topology = topologies[queue.service.name]
+            dispatcher = Dispatcher(
+                transport=transport,
+                bindings=queue.bindings,
+                dead_letter_queue=self.topology.dead_letter_queue(queue.service).name,
+                executor=self._executor,
+                in_flight=self._in_flight,
+                accepting=self._accepting,
+                retrier=retrier,
+                time_limit=self.time_limit,
+                # A quorum queue's broker counts returns and dead-letters past the limit itself.
+                delivery_limit=self.topology.delivery_limit if self.topology.queue_type == "classic" else None,
+                topology=topology,
+                hooks=hooks,
+            )
+            subscription = await transport.consume(
+                self.topology.work_queue(queue.service, queue.name),
+                dispatcher,
+                prefetch=queue.concurrency,
+                topology=topology,
+            )
+            self._subscriptions.append(subscription)
+            self._consumers.append((queue.name, subscription))
         if self._run_schedules:
             self._scheduler = Scheduler(
                 transport=transport,
