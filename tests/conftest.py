@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.parse
 import uuid
@@ -64,3 +65,18 @@ def serve_cleanup(tmp_path: Path) -> Callable[[Worker], None]:
 
     implementation = Cleanup(tmp_path)
     return lambda worker: bind_cleanup(worker, implementation)
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Undo what an in-process ``burrow worker`` does to the root logger.
+
+    ``main(["worker", ...])`` configures logging with ``force=True``; its handler
+    writes to the stderr pytest captured for that test, which is closed afterwards,
+    so a later test's log record would print "--- Logging error ---" into its output.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
