@@ -132,7 +132,8 @@ async def test_a_reply_that_does_not_decode_raises_contract_error(amqp_url: str)
         b'{"path": "a", "size": 1, "modified_at": 1.0, "x": ' + b"[" * 2000 + b"]" * 2000 + b"}",
     ):
         async with Client.connect(amqp_url) as client, raw_channel(amqp_url) as channel:
-            queue = await channel.declare_queue("cleanup", durable=True)
+            spec = Topology().work_queue(cleanup, "cleanup")  # as the client declares it
+            queue = await channel.declare_queue(spec.name, durable=True, arguments=dict(spec.arguments))
 
             async def answer(body: bytes = body, queue: aio_pika.abc.AbstractQueue = queue) -> None:
                 async with queue.iterator() as requests:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from burrow.sdk import ConfigurationError, QueueSpec, Topology
+from burrow.sdk._topology import inequivalent_queue
 
 from contracts.cleanup import cleanup
 
@@ -46,3 +47,30 @@ def test_an_unknown_queue_type_is_refused() -> None:
     with pytest.raises(ConfigurationError) as caught:
         Topology(queue_type="stream")  # type: ignore[arg-type]
     assert str(caught.value) == 'queue_type is "quorum" or "classic", got \'stream\''
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        # RabbitMQ 3.x: a classic queue has no x-queue-type; the first argument that differs is named.
+        "inequivalent arg 'x-dead-letter-exchange' for queue 'cleanup' in vhost '/': "
+        "received the value '' of type 'longstr' but current is none",
+        # RabbitMQ 4.x stores x-queue-type=classic.
+        "inequivalent arg 'x-queue-type' for queue 'cleanup' in vhost '/': "
+        "received the value 'quorum' of type 'longstr' but current is the value 'classic' of type 'longstr'",
+    ],
+)
+def test_a_classic_queue_where_quorum_is_declared_points_at_the_migration(detail: str) -> None:
+    error = inequivalent_queue(Topology().work_queue(cleanup, "cleanup"), detail)
+    assert str(error).startswith("queue 'cleanup' exists without the quorum arguments Burrow declares by default")
+    assert error.hint is not None
+    assert error.hint.startswith('keep it with Topology(queue_type="classic") on every client and worker')
+
+
+def test_a_quorum_queue_where_classic_is_declared_says_so_on_rabbitmq_4() -> None:
+    detail = (
+        "inequivalent arg 'x-queue-type' for queue 'cleanup' in vhost '/': "
+        "received the value 'classic' of type 'longstr' but current is the value 'quorum' of type 'longstr'"
+    )
+    error = inequivalent_queue(Topology(queue_type="classic").work_queue(cleanup, "cleanup"), detail)
+    assert str(error).startswith("queue 'cleanup' is a quorum queue, but this declaration is for a classic one")

@@ -150,10 +150,14 @@ def inequivalent_queue(declared: QueueSpec, detail: str) -> TopologyError:
     """
     found = _INEQUIVALENT.search(detail)
     argument = found["argument"] if found else ""
+    received, current = (found["received"].strip(), found["current"].strip()) if found else ("", "")
     wants_quorum = declared.arguments.get("x-queue-type") == "quorum"
-    lacks = found is not None and found["current"].strip() == "none"
+    # RabbitMQ 3.x stores no x-queue-type on a classic queue declared without one ("current
+    # is none"); 4.x stores "classic", and names x-queue-type when it is the first to differ.
+    classic_there = current == "none" or (argument == "x-queue-type" and "'classic'" in current)
+    quorum_there = received == "none" or (argument == "x-queue-type" and "'quorum'" in current)
     queue = declared.name
-    if wants_quorum and argument in _BURROW_QUORUM_ARGUMENTS and lacks:
+    if wants_quorum and argument in _BURROW_QUORUM_ARGUMENTS and classic_there:
         return TopologyError(
             f"queue {queue!r} exists without the quorum arguments Burrow declares by default "
             f"(the broker said: {detail}); it was probably declared by an earlier version, as a classic queue "
@@ -161,7 +165,7 @@ def inequivalent_queue(declared: QueueSpec, detail: str) -> TopologyError:
             f"in place. See {_MIGRATION}",
             hint=f'keep it with Topology(queue_type="classic") on every client and worker, or migrate ({_MIGRATION})',
         )
-    if not wants_quorum and found is not None and found["received"].strip() == "none":
+    if not wants_quorum and quorum_there:
         return TopologyError(
             f"queue {queue!r} is a quorum queue, but this declaration is for a classic one (the broker said: {detail})",
             hint='use Topology(queue_type="quorum") (the default) on every client and worker of this deployment',

@@ -66,13 +66,15 @@ _MAX_CATCH_UP = 16  # ticks; LATE_AFTER bounds how many can be caught up anyway
 def schedule_topology(topology: Topology, schedule: Schedule) -> TopologySpec:
     """The slot, due and paused queues of one schedule version."""
     queues = ScheduleQueues(topology.exchange, schedule)
-    due_arguments = {**topology.queue(queues.due).arguments, **queues.due_arguments()}
     return TopologySpec(
         queues=(
             # Classic on purpose: a classic queue expires its head message on time and has
             # no delivery limit, so `burrow schedules list` can peek at the pending tick.
             QueueSpec(queues.slot, durable=True, arguments=queues.slot_arguments()),
-            QueueSpec(queues.due, durable=True, arguments=due_arguments),
+            # Classic too, whatever the service queues' type: the slot dead-letters into it
+            # at most once, and a quorum queue still electing its leader after a broker
+            # restart would lose the tick that expired meanwhile.
+            QueueSpec(queues.due, durable=True, arguments=queues.due_arguments()),
             QueueSpec(queues.paused, durable=True, arguments={"x-max-length": 1}),
         )
     )
