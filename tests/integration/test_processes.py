@@ -61,8 +61,8 @@ class Supervised:
         pattern = re.compile(rf"{event} (\S+) pid (\d+)")
         return [(match[1], int(match[2])) for line in self.log if (match := pattern.search(line))]
 
-    async def wait(self) -> int:
-        async with asyncio.timeout(WAIT):
+    async def wait(self, safety: float = WAIT) -> int:
+        async with asyncio.timeout(safety):
             await self._reader
             return await self.process.wait()
 
@@ -195,7 +195,7 @@ async def test_a_process_that_keeps_failing_to_start_ends_the_supervisor(amqp_ur
         port = taken.getsockname()[1]
         # Process 1 listens on PORT, which is taken; process 2 on PORT+1.
         async with supervised(amqp_url, "--http-port", str(port)) as worker:
-            code = await worker.wait()
+            code = await worker.wait(safety=10 * WAIT)  # five starts and four pauses on a loaded machine
     assert code != 0
     assert worker.count("burrow: error: worker process 1 could not start 5 times in a row") == 1
     assert worker.count("worker process 1 (pid") >= 5

@@ -121,7 +121,10 @@ class Supervisor:
             del self._children[index]
             child.link.close()
             if self._stopping.is_set():
-                self._exit_codes.append(code)
+                # A process the stop signal reached before it set up its own handlers
+                # (still importing) dies of it: it had taken nothing, so that is clean.
+                stopped_early = not started and code in (-signal.SIGTERM, -signal.SIGINT)
+                self._exit_codes.append(0 if stopped_early else code)
                 return
             ran = time.monotonic() - child.started_at
             if not started:
