@@ -217,3 +217,11 @@ async def test_with_json_logs_every_line_is_json_and_names_its_process(amqp_url:
     assert serving_pids == set(worker.children().values())
     supervisor = {record["process"] for record in records if record["logger"] == "burrow.supervisor"}
     assert supervisor == {worker.process.pid}
+
+
+async def test_a_stop_while_the_processes_start_is_a_clean_stop(amqp_url: str) -> None:
+    async with supervised(amqp_url) as worker:
+        await worker.until(lambda: len(worker.children()) == 2, "both processes to be started")
+        worker.process.send_signal(signal.SIGTERM)  # they may still be importing, or connecting
+        assert await worker.wait() == 0
+    assert all(gone(pid) for pid in worker.children().values())
