@@ -98,11 +98,15 @@ async def send(url: str, paths: list[str]) -> None:
 
 
 def gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie waiting for init to reap it has)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
 
 
 async def test_two_processes_share_a_burst_and_stop_on_sigterm(amqp_url: str) -> None:
@@ -225,3 +229,15 @@ async def test_a_stop_while_the_processes_start_is_a_clean_stop(amqp_url: str) -
         worker.process.send_signal(signal.SIGTERM)  # they may still be importing, or connecting
         assert await worker.wait() == 0
     assert all(gone(pid) for pid in worker.children().values())
+
+
+async def test_the_processes_stop_when_the_supervisor_is_killed(amqp_url: str) -> None:
+    async with supervised(amqp_url) as worker:
+        await serving(worker)
+        pids = set(worker.children().values())
+        os.kill(worker.process.pid, signal.SIGKILL)
+        # The log ends once no process holds the supervisor's stderr any more.
+        assert await worker.wait() == -signal.SIGKILL
+    assert worker.count("the supervisor is gone: stopping") == 2
+    assert worker.count("worker burrow-worker stopped") == 2
+    assert all(gone(pid) for pid in pids)

@@ -204,7 +204,7 @@ async def _serve(worker: Worker, *, wait: float, link: SupervisorLink | None = N
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, request_stop)
     if link is not None:
-        link.watch(request_stop)
+        link.watch(request_stop, exit_after=worker.grace_period + 30)
     if worker.transport is None and not await wait_for_broker(broker_url(worker.url), wait, stop=stop):
         return  # stopped while waiting
     async with worker:
