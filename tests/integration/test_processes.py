@@ -61,8 +61,8 @@ class Supervised:
         pattern = re.compile(rf"{event} (\S+) pid (\d+)")
         return [(match[1], int(match[2])) for line in self.log if (match := pattern.search(line))]
 
-    async def wait(self) -> int:
-        async with asyncio.timeout(WAIT):
+    async def wait(self, safety: float = WAIT) -> int:
+        async with asyncio.timeout(safety):
             await self._reader
             return await self.process.wait()
 
@@ -98,11 +98,15 @@ async def send(url: str, paths: list[str]) -> None:
 
 
 def gone(pid: int) -> bool:
+    """Whether ``pid`` has exited (a zombie waiting for init to reap it has)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
 
 
 async def test_two_processes_share_a_burst_and_stop_on_sigterm(amqp_url: str) -> None:
@@ -195,7 +199,7 @@ async def test_a_process_that_keeps_failing_to_start_ends_the_supervisor(amqp_ur
         port = taken.getsockname()[1]
         # Process 1 listens on PORT, which is taken; process 2 on PORT+1.
         async with supervised(amqp_url, "--http-port", str(port)) as worker:
-            code = await worker.wait()
+            code = await worker.wait(safety=10 * WAIT)  # five starts and four pauses on a loaded machine
     assert code != 0
     assert worker.count("burrow: error: worker process 1 could not start 5 times in a row") == 1
     assert worker.count("worker process 1 (pid") >= 5
@@ -217,3 +221,23 @@ async def test_with_json_logs_every_line_is_json_and_names_its_process(amqp_url:
     assert serving_pids == set(worker.children().values())
     supervisor = {record["process"] for record in records if record["logger"] == "burrow.supervisor"}
     assert supervisor == {worker.process.pid}
+
+
+async def test_a_stop_while_the_processes_start_is_a_clean_stop(amqp_url: str) -> None:
+    async with supervised(amqp_url) as worker:
+        await worker.until(lambda: len(worker.children()) == 2, "both processes to be started")
+        worker.process.send_signal(signal.SIGTERM)  # they may still be importing, or connecting
+        assert await worker.wait() == 0
+    assert all(gone(pid) for pid in worker.children().values())
+
+
+async def test_the_processes_stop_when_the_supervisor_is_killed(amqp_url: str) -> None:
+    async with supervised(amqp_url) as worker:
+        await serving(worker)
+        pids = set(worker.children().values())
+        os.kill(worker.process.pid, signal.SIGKILL)
+        # The log ends once no process holds the supervisor's stderr any more.
+        assert await worker.wait() == -signal.SIGKILL
+    assert worker.count("the supervisor is gone: stopping") == 2
+    assert worker.count("worker burrow-worker stopped") == 2
+    assert all(gone(pid) for pid in pids)

@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +122,10 @@ class Supervisor:
             del self._children[index]
             child.link.close()
             if self._stopping.is_set():
-                self._exit_codes.append(code)
+                # A process the stop signal reached before it set up its own handlers
+                # (still importing) dies of it: it had taken nothing, so that is clean.
+                stopped_early = not started and code in (-signal.SIGTERM, -signal.SIGINT)
+                self._exit_codes.append(0 if stopped_early else code)
                 return
             ran = time.monotonic() - child.started_at
             if not started:
@@ -213,8 +217,13 @@ class SupervisorLink:
         with contextlib.suppress(OSError):  # the supervisor is gone: watch() stops the worker
             self._socket.send(b"r")
 
-    def watch(self, on_lost: Callable[[], None]) -> None:
-        """Call ``on_lost`` once when the supervisor is gone."""
+    def watch(self, on_lost: Callable[[], None], *, exit_after: float) -> None:
+        """Call ``on_lost`` once when the supervisor is gone; end the process ``exit_after`` seconds later.
+
+        The graceful stop that ``on_lost`` starts ends well before ``exit_after``;
+        what it cannot end (a synchronous handler's thread stuck in a call) would
+        otherwise keep an unsupervised process alive.
+        """
         loop = asyncio.get_running_loop()
 
         def readable() -> None:
@@ -228,5 +237,8 @@ class SupervisorLink:
                 loop.remove_reader(self._socket)
                 log.warning("the supervisor is gone: stopping")
                 on_lost()
+                last_resort = threading.Timer(exit_after, os._exit, (EXIT_FAILED,))
+                last_resort.daemon = True
+                last_resort.start()
 
         loop.add_reader(self._socket, readable)

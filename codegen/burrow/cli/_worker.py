@@ -9,8 +9,6 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Coroutine
-from typing import Any
 
 from burrow.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
 from burrow.cli._supervisor import Supervisor, SupervisorLink, cpu_count
@@ -206,36 +204,23 @@ async def _serve(worker: Worker, *, wait: float, link: SupervisorLink | None = N
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, request_stop)
     if link is not None:
-        link.watch(request_stop)
-    if worker.transport is None and not await _until_stopped(wait_for_broker(broker_url(worker.url), wait), stop):
-        return
+        link.watch(request_stop, exit_after=worker.grace_period + 30)
+    if worker.transport is None and not await wait_for_broker(broker_url(worker.url), wait, stop=stop):
+        return  # stopped while waiting
     async with worker:
         if link is not None:
             link.ready()
         await stop.wait()
 
 
-async def _until_stopped(waiting: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
-    """Run ``waiting`` unless a stop comes first; whether it finished."""
-    task = asyncio.ensure_future(waiting)
-    stopped = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    stopped.cancel()
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return False
-    task.result()  # raises BrokerUnreachable after the wait
-    return True
-
-
-async def wait_for_broker(url: str, timeout: float) -> None:
-    """Return once the broker at ``url`` accepts a connection; raise ``BrokerUnreachable`` after ``timeout``.
+async def wait_for_broker(url: str, timeout: float, *, stop: asyncio.Event | None = None) -> bool:
+    """Return True once the broker at ``url`` accepts a connection; raise ``BrokerUnreachable`` after ``timeout``.
 
     Deployments start the broker and its workers together, and RabbitMQ takes
     seconds to boot: a worker that exits at once would only be restarted in a loop.
-    Wrong credentials are not retried: waiting does not fix them.
+    Wrong credentials are not retried: waiting does not fix them. Returns False
+    when ``stop`` is set during a pause between attempts (an attempt itself is
+    not cancelled: a connection cancelled half-open leaves tasks behind).
     """
     deadline = time.monotonic() + timeout
     attempt = 1
@@ -248,8 +233,11 @@ async def wait_for_broker(url: str, timeout: float) -> None:
             if left <= 0:
                 raise BrokerUnreachable(f"{exc} (gave up after {timeout:g} s)") from exc
             log.warning("%s; trying again in %g s (attempt %d)", exc, _RETRY_PAUSE, attempt)
-            await asyncio.sleep(min(_RETRY_PAUSE, left))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for((stop or asyncio.Event()).wait(), min(_RETRY_PAUSE, left))
+            if stop is not None and stop.is_set():
+                return False
             attempt += 1
         else:
             await probe.close()
-            return
+            return True
