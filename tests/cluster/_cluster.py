@@ -49,9 +49,12 @@ class ClusterNode(LocalRabbitMQ):
             return  # the first node forms the cluster: it has no one to wait for
         peers = [
             "cluster_formation.peer_discovery_backend = classic_config",
-            *(f"cluster_formation.classic_config.nodes.{i} = {name}" for i, name in enumerate(self._cluster.nodenames, 1)),
-            # Started together with the first node, a node asks for it until it is up
-            # instead of forming a cluster of its own.
+            *(
+                f"cluster_formation.classic_config.nodes.{i} = {name}"
+                for i, name in enumerate(self._cluster.nodenames, 1)
+            ),
+            # A node that cannot reach the first one yet keeps asking instead of
+            # forming a cluster of its own.
             "cluster_formation.discovery_retry_limit = 240",
             "cluster_formation.discovery_retry_interval = 500",
             "",
