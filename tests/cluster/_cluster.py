@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -28,6 +29,8 @@ from burrow.testing import LocalRabbitMQ
 from burrow.testing._rabbitmq import _end_with_parent, _free_port
 
 __all__ = ["ClusterNode", "LocalRabbitMQCluster"]
+
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rabbitmq-spawner")
 
 
 class ClusterNode(LocalRabbitMQ):
@@ -69,16 +72,23 @@ class ClusterNode(LocalRabbitMQ):
         self.spawn("wb")
 
     def spawn(self, log_mode: str = "ab") -> None:
-        """Start the node's process without waiting for it (``wait_until_up`` does).
+        """Start the node's process without waiting for it (``wait_until_up`` does)."""
 
-        From the main thread only: the node gets SIGTERM when the thread that
-        started it ends (``PR_SET_PDEATHSIG`` follows the thread, not the process).
-        """
-        self._deferred = True
-        try:
-            self._start_server(log_mode)
-        finally:
-            self._deferred = False
+        def start() -> None:
+            self._deferred = True
+            try:
+                self._start_server(log_mode)
+            finally:
+                self._deferred = False
+
+        # Linux sends the node SIGTERM when the *thread* that started it ends
+        # (``PR_SET_PDEATHSIG``), e.g. an event loop's executor thread at the end of
+        # a test: every node is started from one thread that lives as long as the run.
+        _SPAWNER.submit(start).result()
+
+    def start_node(self) -> None:
+        self.spawn()
+        self.wait_until_up()
 
     def _wait_until_up(self) -> None:
         if not getattr(self, "_deferred", False):

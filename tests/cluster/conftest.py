@@ -66,6 +66,11 @@ class ClusterVhost:
     def url(self, node: ClusterNode) -> str:
         return self.urls[self.cluster.nodes.index(node)]
 
+    def urls_from(self, node: ClusterNode) -> list[str]:
+        """All the URLs, ``node``'s first and the others in turn after it."""
+        first = self.cluster.nodes.index(node)
+        return self.urls[first:] + self.urls[:first]
+
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """The management API of a running node."""
         node = next(node for node in self.cluster.nodes if node.running)
