@@ -30,6 +30,7 @@ from burrow.testing._rabbitmq import _end_with_parent, _free_port
 
 __all__ = ["ClusterNode", "LocalRabbitMQCluster"]
 
+DEAD_LETTER_CONFIRM_TIMEOUT_MS = 5000
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rabbitmq-spawner")
 
 
@@ -48,6 +49,13 @@ class ClusterNode(LocalRabbitMQ):
 
     def _write_config(self) -> None:
         super()._write_config()
+        # A quorum queue dead-letters at least once (the delay cascade does) by
+        # publishing to the target and waiting for its confirm; a target queue that
+        # lost its leader with a killed node never confirms, and the queue publishes
+        # again only after this timeout: 2 minutes by default. docs/deploy.md says so.
+        (self._dir / "advanced.config").write_text(
+            f"[{{rabbit, [{{dead_letter_worker_publisher_confirm_timeout, {DEAD_LETTER_CONFIRM_TIMEOUT_MS}}}]}}].\n"
+        )
         if self.nodename == self._cluster.nodenames[0]:
             return  # the first node forms the cluster: it has no one to wait for
         peers = [
