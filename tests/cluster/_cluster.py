@@ -42,6 +42,7 @@ class ClusterNode(LocalRabbitMQ):
         self._cluster = cluster
         self.nodename = f"{name}@localhost"
         self._epmd_port = cluster.epmd_port
+        self._deferred = False  # set while ``spawn`` starts the process: the wait comes later
 
     def env(self) -> dict[str, str]:
         # The cluster's home holds the shared cookie (rabbitmqctl reads it there too).
@@ -50,9 +51,9 @@ class ClusterNode(LocalRabbitMQ):
     def _write_config(self) -> None:
         super()._write_config()
         # A quorum queue dead-letters at least once (the delay cascade does) by
-        # publishing to the target and waiting for its confirm; a target queue that
-        # lost its leader with a killed node never confirms, and the queue publishes
-        # again only after this timeout: 2 minutes by default. docs/deploy.md says so.
+        # publishing to the target and waiting for its confirm; one that does not
+        # come (the target lost its leader with a killed node) is published again
+        # only after this timeout, 2 minutes by default (docs/deploy.md).
         (self._dir / "advanced.config").write_text(
             f"[{{rabbit, [{{dead_letter_worker_publisher_confirm_timeout, {DEAD_LETTER_CONFIRM_TIMEOUT_MS}}}]}}].\n"
         )
@@ -99,7 +100,7 @@ class ClusterNode(LocalRabbitMQ):
         self.wait_until_up()
 
     def _wait_until_up(self) -> None:
-        if not getattr(self, "_deferred", False):
+        if not self._deferred:
             super()._wait_until_up()
 
     def wait_until_up(self) -> None:
@@ -124,12 +125,10 @@ class ClusterNode(LocalRabbitMQ):
 
     def kill(self) -> None:
         """``kill -9`` the node's VM: no clean shutdown, its connections drop at once (its data stays)."""
+        vm = self.pid
         server, self._server = self._server, None
         if server is None:
             return
-        self._server = server  # for ``pid``
-        vm = self.pid
-        self._server = None
         if vm is not None:
             os.kill(vm, signal.SIGKILL)
         server.wait()
