@@ -7,7 +7,7 @@ import logging
 from typing import Self
 
 import pytest
-from burrow.sdk import AmqpTransport, Client, ConnectionLost
+from burrow.sdk import AmqpTransport, BrokerUnreachable, Client, ConnectionLost
 from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
@@ -123,3 +123,18 @@ async def test_a_send_while_the_broker_is_unreachable_fails_clearly_and_does_not
             await proxy.cut()
             with pytest.raises(ConnectionLost, match=r"the message was not sent|connection to the broker"):
                 await asyncio.wait_for(client.send(DeleteFile(path="/tmp/during")), timeout=10)
+
+
+async def test_a_client_with_several_urls_connects_to_the_first_node_that_answers(amqp_url: str) -> None:
+    dead = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens on port 1
+    async with Client.connect([dead, amqp_url]) as client:
+        await client.send(DeleteFile(path="/tmp/through-the-second"))
+    assert await message_count(amqp_url, "cleanup") == 1
+
+
+async def test_when_no_node_answers_the_error_names_the_first_and_counts_the_others() -> None:
+    dead = ["amqp://guest:secret@127.0.0.1:1/", "amqp://guest:secret@127.0.0.1:2/"]
+    with pytest.raises(BrokerUnreachable, match=r"127\.0\.0\.1:1/.*no other of the 2 nodes answered") as caught:
+        async with Client.connect(";".join(dead)):
+            pass
+    assert "secret" not in str(caught.value)

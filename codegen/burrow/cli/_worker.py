@@ -34,7 +34,11 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "and nothing started is lost. The current directory is searched for MODULE first.",
     )
     parser.add_argument("target", metavar="MODULE:ATTRIBUTE", help="e.g. myservice.worker:worker")
-    parser.add_argument("--url", help="broker URL (default: the worker's, then $BURROW_URL, $RABBITMQ_URL, localhost)")
+    parser.add_argument(
+        "--url",
+        help="broker URL, or the URLs of a cluster's nodes separated by ';' "
+        "(default: the worker's, then $BURROW_URL, $RABBITMQ_URL, localhost)",
+    )
     parser.add_argument(
         "--log-level",
         default="INFO",

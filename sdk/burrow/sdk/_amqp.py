@@ -12,7 +12,7 @@ import logging
 import os
 import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ import aiormq.abc
 import aiormq.exceptions
 import pamqp.exceptions
 import pamqp.frame
+import yarl
 from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, salvage_header_frame
 from burrow.sdk._errors import (
     AccessRefused,
@@ -47,6 +48,7 @@ from burrow.sdk._transport import (
     TopologySpec,
     Transport,
 )
+from burrow.sdk._url import BrokerURL, split_urls
 from pamqp.commands import Basic
 
 __all__ = ["AmqpTransport"]
@@ -59,6 +61,8 @@ _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broke
 _LARGE_BODY = 1024 * 1024  # bytes; larger bodies are published on a channel of their own (``_publish_large``)
 _RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
 _RESTORE_PAUSE_MAX = 10.0
+_STALE_CHANNEL_PAUSE = 0.05  # seconds between looks at a channel whose connection is being lost
+_FAILOVER_INTERVAL = 1.0  # seconds between reconnection attempts when there are other nodes to try
 
 
 def _salvaging(unmarshal: Any) -> Any:
@@ -238,11 +242,53 @@ class _Settlement:
                 raise
 
 
+class _FailoverConnection(aio_pika.RobustConnection):
+    """aio-pika's self-healing connection, going round the nodes of a cluster.
+
+    Each connection attempt, the first one included, goes to the next address in
+    turn: when the node a client is connected to dies, the reconnection goes to
+    another one, and a dead node is skipped at the next attempt. aio-pika opens
+    a connection from ``url`` and clears ``transport`` just before each attempt;
+    those two attributes are the hooks.
+    """
+
+    def __init__(self, addresses: Sequence[yarl.URL], first: int = 0, **kwargs: Any) -> None:
+        self._addresses = list(addresses)
+        self._next = first
+        self._current = first
+        self._rotating = False  # not while aio-pika's own __init__ sets transport to None
+        self._transport: Any = None
+        super().__init__(self._addresses[first], **kwargs)
+        self._rotating = len(self._addresses) > 1
+
+    @property
+    def url(self) -> yarl.URL:
+        return self._addresses[self._current]
+
+    @url.setter
+    def url(self, value: yarl.URL) -> None:  # aio-pika's __init__, and update_secret
+        self._addresses[self._current] = value
+
+    @property
+    def transport(self) -> Any:
+        return self._transport
+
+    @transport.setter
+    def transport(self, value: Any) -> None:
+        if value is None and self._rotating:
+            self._current = self._next % len(self._addresses)
+            self._next = self._current + 1
+        self._transport = value
+
+
 class AmqpTransport(Transport):
     """Talks to RabbitMQ over AMQP 0-9-1 with a self-healing connection.
 
     Args:
-        url: ``amqp://user:password@host:port/vhost``.
+        url: ``amqp://user:password@host:port/vhost``; or the nodes of a cluster,
+            as a sequence of URLs or one string of them separated by ``;``. The
+            first connection goes to the first node that answers, and each
+            reconnection to the next node in turn, so a dead node is left behind.
         connection_name: shown in the management UI to tell connections apart.
         reconnect_timeout: seconds a publish waits for a connection that is being
             restored before it raises ``ConnectionLost``.
@@ -253,13 +299,14 @@ class AmqpTransport(Transport):
 
     def __init__(
         self,
-        url: str,
+        url: BrokerURL,
         *,
         connection_name: str | None = None,
         reconnect_timeout: float = 30.0,
         publish_timeout: float = 60.0,
     ) -> None:
-        self.url = url
+        self.urls = split_urls(url)
+        self.url = ";".join(self.urls)
         self.connection_name = connection_name or "burrow"
         self.reconnect_timeout = reconnect_timeout
         self.publish_timeout = publish_timeout
@@ -274,14 +321,36 @@ class AmqpTransport(Transport):
     async def open(self) -> None:
         if self._connection is not None:
             raise ClientStateError("the transport is already open")
-        try:
-            self._connection = await aio_pika.connect_robust(
-                self.url, client_properties={"connection_name": self.connection_name}
-            )
-        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
-            raise _connect_error(self.url, exc) from exc
+        self._connection = await self._connect()
         with _mapped_errors("opening the publishing channel"):
             self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+
+    async def _connect(self) -> _FailoverConnection:
+        """A connection to the first node that accepts one, trying each in order."""
+        addresses = [yarl.URL(url) for url in self.urls]
+        error: TransportError | None = None
+        for first, url in enumerate(self.urls):
+            connection = _FailoverConnection(
+                addresses,
+                first,
+                client_properties={"connection_name": self.connection_name},
+                # With other nodes to try, a reconnection need not wait long before the next attempt.
+                **({"reconnect_interval": _FAILOVER_INTERVAL} if len(addresses) > 1 else {}),
+            )
+            try:
+                await connection.connect()
+            except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+                error = error or _connect_error(url, exc)
+                if isinstance(error, AccessRefused):
+                    raise error from exc  # the next node would refuse the same login
+                continue
+            return connection
+        assert error is not None
+        if len(self.urls) > 1:
+            raise type(error)(f"{error} (and no other of the {len(self.urls)} nodes answered)")
+        raise error
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None
@@ -389,12 +458,22 @@ class AmqpTransport(Transport):
         assert publish_channel is not None
         try:
             async with asyncio.timeout(self.reconnect_timeout):
-                if isinstance(publish_channel, aio_pika.abc.AbstractRobustChannel):
-                    await publish_channel.ready()  # the connection is back and the channel reopened
-                return await publish_channel.get_underlay_channel()
+                while True:
+                    if isinstance(publish_channel, aio_pika.abc.AbstractRobustChannel):
+                        await publish_channel.ready()  # the connection is back and the channel reopened
+                    with contextlib.suppress(aiormq.exceptions.ChannelInvalidStateError, RuntimeError):
+                        channel = await publish_channel.get_underlay_channel()
+                        if not channel.is_closed:
+                            return channel
+                    # The socket is gone (a node killed outright) but aio-pika has not
+                    # noticed yet: until it has, ``ready`` says the old channel is ready.
+                    # Failing now would fail every send of that moment, not only those
+                    # in flight; they wait for the reconnection instead.
+                    await asyncio.sleep(_STALE_CHANNEL_PAUSE)
         except TimeoutError:
             raise ConnectionLost(
-                f"RabbitMQ at {_redacted(self.url)} has been unreachable for {self.reconnect_timeout:g} s; "
+                f"RabbitMQ at {'; '.join(map(_redacted, self.urls))} has been unreachable "
+                f"for {self.reconnect_timeout:g} s; "
                 "the message was not sent"
             ) from None
 
@@ -460,10 +539,7 @@ class AmqpTransport(Transport):
         probe runs on a throw-away connection and declares a temporary name.
         """
         probe = f"burrow.probe.{uuid.uuid4().hex}"
-        try:
-            connection = await aio_pika.connect(self.url, client_properties={"connection_name": "burrow-probe"})
-        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
-            raise _connect_error(self.url, exc) from exc
+        connection = await self._connect_once("burrow-probe")
         try:
             channel = await connection.channel(publisher_confirms=False)
             found = await channel.declare_exchange(
@@ -476,6 +552,17 @@ class AmqpTransport(Transport):
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+    async def _connect_once(self, name: str) -> aio_pika.abc.AbstractConnection:
+        """A plain connection (no reconnection) to the first node that accepts one."""
+        failed: tuple[str, BaseException] | None = None
+        for url in self.urls:
+            try:
+                return await aio_pika.connect(url, client_properties={"connection_name": name})
+            except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+                failed = failed or (url, exc)
+        assert failed is not None
+        raise _connect_error(*failed) from failed[1]
 
 
 async def _declare_queue(channel: aio_pika.abc.AbstractChannel, queue: QueueSpec) -> None:

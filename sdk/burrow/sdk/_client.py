@@ -22,7 +22,7 @@ from burrow.sdk._metadata import caller_headers, caller_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
 from burrow.sdk._topology import Topology
 from burrow.sdk._transport import Headers, OutgoingMessage, Transport
-from burrow.sdk._url import broker_url
+from burrow.sdk._url import BrokerURL, broker_url
 from burrow.sdk._wire import HEADER_FINGERPRINT
 
 __all__ = ["Client", "ClientState"]
@@ -92,7 +92,7 @@ class Client:
     @classmethod
     def connect(
         cls,
-        url: str | None = None,
+        url: BrokerURL | None = None,
         *,
         topology: Topology | None = None,
         app_id: str | None = None,
@@ -104,7 +104,9 @@ class Client:
         """A client for the RabbitMQ at ``url``; it connects when opened (``async with``).
 
         Without ``url``, the broker is ``$BURROW_URL``, then ``$RABBITMQ_URL``, then
-        ``amqp://guest:guest@localhost/``, as for ``Worker``.
+        ``amqp://guest:guest@localhost/``, as for ``Worker``. On a cluster, ``url`` may
+        name several nodes (a list, or URLs separated by ``;``): the client connects to
+        the first that answers and, when that node dies, reconnects to the next.
         """
         transport = AmqpTransport(broker_url(url), connection_name=app_id or "burrow-client")
         return cls(

@@ -23,7 +23,7 @@ from burrow.sdk import (
 )
 from burrow.sdk._hooks import Hook, installed
 from burrow.sdk._retry import RetryPolicy
-from burrow.sdk._url import broker_url
+from burrow.sdk._url import BrokerURL, broker_url
 from burrow.server._context import Context
 from burrow.server._dispatch import Binding, Dispatcher
 from burrow.server._logging import MessageLog
@@ -72,6 +72,8 @@ class Worker:
 
     Args:
         url: the broker; defaults to ``$BURROW_URL``, then ``$RABBITMQ_URL``, then localhost.
+            Several nodes of a cluster (a list, or URLs separated by ``;``): the worker
+            reconnects to the next when the one it is connected to dies.
         transport: use this transport instead of connecting to ``url`` (e.g. in-memory).
         topology: exchange, queue type and delivery limit; must match the clients'.
             A message that keeps coming back unsettled (the worker crashed, hung or
@@ -105,7 +107,7 @@ class Worker:
 
     def __init__(
         self,
-        url: str | None = None,
+        url: BrokerURL | None = None,
         *,
         transport: Transport | None = None,
         topology: Topology | None = None,
