@@ -54,7 +54,7 @@ async def produce(url: str, count: int) -> tuple[float, float, float]:
         return start, time.monotonic(), time.process_time() - cpu
 
 
-async def produce_windowed(url: str, count: int) -> tuple[float, float, float]:
+async def produce_windowed(url: str, count: int, exchange: str = EXCHANGE) -> tuple[float, float, float]:
     """Publish ``count`` tasks with at most ``WINDOW`` confirms outstanding, taking each as there is room."""
     encode = msgspec.json.Encoder().encode
     async with await aio_pika.connect(url) as connection:
@@ -74,7 +74,7 @@ async def produce_windowed(url: str, count: int) -> tuple[float, float, float]:
             task = asyncio.ensure_future(
                 raw.basic_publish(
                     encode(Touch(index=index, path=f"/tmp/bench/{index}.png")),
-                    exchange=EXCHANGE,
+                    exchange=exchange,
                     routing_key=ROUTING_KEY,
                     properties=_properties(),
                     mandatory=True,

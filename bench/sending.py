@@ -15,7 +15,8 @@ which goes first from run to run, and prints medians with the ratio Burrow / raw
   of a plain burst). The cascade's queues are deleted after each run.
 - **memory**: the peak RSS of a producer process sending each count of tasks
   (``send_many`` of a generator; raw aio-pika with a window of 256) into a queue
-  capped at 1,000 messages, so that the broker's memory stays out of it.
+  capped at 1,000 messages, so that the broker's memory stays out of it (on an
+  exchange of its own, so that it can run beside the other benchmarks).
 
 Uses ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private node.
 """
@@ -38,6 +39,7 @@ from burrow.sdk import Client
 
 from bench import _baseline
 from bench._contract import EXCHANGE, QUEUES, ROUTING_KEY, TYPE, Touch
+from bench._producer import MEMORY_EXCHANGE
 from bench.tasks import broker, reset
 
 __all__ = ["main"]
@@ -138,11 +140,10 @@ def report(title: str, count: int, results: dict[str, list[Measured]]) -> None:
 
 
 async def cap(url: str) -> None:
-    """Route the benchmark's key to one queue that keeps at most 1,000 messages."""
-    await clean(url)
+    """Route the memory runs' key to one queue that keeps at most 1,000 messages."""
     async with await aio_pika.connect(url) as connection:
         channel = await connection.channel()
-        exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+        exchange = await channel.declare_exchange(MEMORY_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
         queue = await channel.declare_queue("bench.capped", durable=True, arguments={"x-max-length": 1000})
         await queue.bind(exchange, ROUTING_KEY)
 
