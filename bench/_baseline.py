@@ -1,8 +1,9 @@
 """The baseline: the leanest raw aio-pika producer and consumer we could write.
 
-Persistent messages, ``mandatory``, publisher confirms pipelined (every publish
-in flight at once), msgspec encoding, a tuned prefetch and a manual ack after a
-trivial handler: the same guarantees Burrow gives, with nothing else.
+Persistent messages, ``mandatory``, publisher confirms pipelined (a sliding
+window of ``WINDOW`` publishes in flight, or every publish at once), msgspec
+encoding, a tuned prefetch and a manual ack after a trivial handler: the same
+guarantees Burrow gives, with nothing else.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pamqp.commands import Basic
 
 from bench._contract import EXCHANGE, QUEUES, ROUTING_KEY, TYPE, Touch
 
-__all__ = ["consume", "produce"]
+__all__ = ["WINDOW", "consume", "produce", "produce_windowed"]
+
+WINDOW = 256
 
 
 def _properties() -> Basic.Properties:
@@ -51,16 +54,51 @@ async def produce(url: str, count: int) -> tuple[float, float, float]:
         return start, time.monotonic(), time.process_time() - cpu
 
 
-async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]) -> float:
-    """Handle ``count`` tasks and return when the last one was handled."""
+async def produce_windowed(url: str, count: int, exchange: str = EXCHANGE) -> tuple[float, float, float]:
+    """Publish ``count`` tasks with at most ``WINDOW`` confirms outstanding, taking each as there is room."""
+    encode = msgspec.json.Encoder().encode
+    async with await aio_pika.connect(url) as connection:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        raw = await channel.get_underlay_channel()
+        room = asyncio.Semaphore(WINDOW)
+        pending: set[asyncio.Task[object]] = set()
+
+        def settled(task: asyncio.Task[object]) -> None:
+            pending.discard(task)
+            room.release()
+            task.result()  # a failed publish fails the run
+
+        cpu, start = time.process_time(), time.monotonic()
+        for index in range(count):
+            await room.acquire()
+            task = asyncio.ensure_future(
+                raw.basic_publish(
+                    encode(Touch(index=index, path=f"/tmp/bench/{index}.png")),
+                    exchange=exchange,
+                    routing_key=ROUTING_KEY,
+                    properties=_properties(),
+                    mandatory=True,
+                )
+            )
+            pending.add(task)
+            task.add_done_callback(settled)
+        while pending:
+            await asyncio.wait(pending)
+        return start, time.monotonic(), time.process_time() - cpu
+
+
+async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]) -> tuple[float, float]:
+    """Handle ``count`` tasks and return when the first and the last one were handled."""
     decode = msgspec.json.Decoder(Touch).decode
     handled = 0
     done = asyncio.Event()
-    last = 0.0
+    first = last = 0.0
 
     def handle(task: Touch) -> None:
-        nonlocal handled, last
+        nonlocal handled, first, last
         handled += 1
+        if handled == 1:
+            first = time.monotonic()
         if handled == count:
             last = time.monotonic()
             done.set()
@@ -83,4 +121,4 @@ async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]
         await raw.basic_consume(QUEUES[0], on_message)
         ready()
         await done.wait()
-    return last
+    return first, last

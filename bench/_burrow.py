@@ -47,15 +47,19 @@ async def produce(url: str, count: int, *, hooks: str = "") -> tuple[float, floa
         return start, time.monotonic(), time.process_time() - cpu
 
 
-async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None], *, hooks: str = "") -> float:
-    """Handle ``count`` tasks and return when the last one was handled."""
+async def consume(
+    url: str, count: int, prefetch: int, ready: Callable[[], None], *, hooks: str = ""
+) -> tuple[float, float]:
+    """Handle ``count`` tasks and return when the first and the last one were handled."""
     handled = 0
     done = asyncio.Event()
-    last = 0.0
+    first = last = 0.0
 
     async def touch(task: Touch, ctx: Context) -> None:
-        nonlocal handled, last
+        nonlocal handled, first, last
         handled += 1
+        if handled == 1:
+            first = time.monotonic()
         if handled == count:
             last = time.monotonic()
             done.set()
@@ -65,4 +69,4 @@ async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]
     async with worker:
         ready()
         await done.wait()
-    return last
+    return first, last

@@ -1,9 +1,10 @@
 """The consuming side of one benchmark run, in its own process so that its CPU time is its own.
 
-    python -m bench._consumer {baseline,burrow,hooked,metrics,traced} URL COUNT PREFETCH
+    python -m bench._consumer {baseline,gather,burrow,hooked,metrics,traced} URL COUNT PREFETCH
 
-Prints ``ready`` once consuming, then one JSON line: when the last task was
-handled (``time.monotonic``, comparable across processes) and the CPU seconds used.
+Prints ``ready`` once consuming, then one JSON line: when the first and the last
+task were handled (``time.monotonic``, comparable across processes) and the CPU
+seconds used.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ __all__ = ["main"]
 
 def main(argv: list[str]) -> None:
     side, url, count, prefetch = argv[0], argv[1], int(argv[2]), int(argv[3])
-    consumers: dict[str, Callable[[str, int, int, Callable[[], None]], Coroutine[Any, Any, float]]] = {
+    consumers: dict[str, Callable[[str, int, int, Callable[[], None]], Coroutine[Any, Any, tuple[float, float]]]] = {
         "baseline": _baseline.consume,
+        "gather": _baseline.consume,
         "burrow": _burrow.consume,
         **{hooks: functools.partial(_burrow.consume, hooks=hooks) for hooks in _burrow.HOOKED},
     }
@@ -36,8 +38,8 @@ def main(argv: list[str]) -> None:
         cpu = time.process_time()
         print("ready", flush=True)
 
-    last = asyncio.run(consume(url, count, prefetch, ready))
-    print(json.dumps({"last": last, "cpu": time.process_time() - cpu}), flush=True)
+    first, last = asyncio.run(consume(url, count, prefetch, ready))
+    print(json.dumps({"first": first, "last": last, "cpu": time.process_time() - cpu}), flush=True)
 
 
 if __name__ == "__main__":

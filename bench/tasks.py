@@ -1,14 +1,17 @@
 """Fire-and-forget tasks: Burrow against a lean raw aio-pika baseline, in one run.
 
-    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with hooked,metrics,traced]
+    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with gather,hooked,metrics,traced]
 
 Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
 node. Each run deletes the benchmark's queues first, starts the consumer in a
 subprocess, publishes every task from this process and waits until the consumer
-handled the last one. Runs alternate baseline and Burrow (which goes first
-alternates too); the table shows medians. ``--with`` adds sides that run Burrow with hooks on the
-client and the worker (docs/observability.md): ``hooked`` (a hook that only
-proceeds), ``metrics`` (Prometheus), ``traced`` (OpenTelemetry, exporting nowhere).
+handled the last one. The baseline is raw aio-pika with a sliding window of 256
+publishes in flight; Burrow streams a generator through ``Client.send_many``.
+Runs alternate baseline and Burrow (which goes first alternates too); the table
+shows medians. ``--with`` adds sides: ``gather`` (raw aio-pika with every publish
+in flight at once) and Burrow with hooks on the client and the worker
+(docs/observability.md): ``hooked`` (a hook that only proceeds), ``metrics``
+(Prometheus), ``traced`` (OpenTelemetry, exporting nowhere).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Run:
     side: str
     producer_rate: float  # tasks confirmed per second, first send to last confirm
     end_to_end_rate: float  # tasks handled per second, first send to last handled
+    first_ms: float  # first send to first task handled
     producer_cpu_us: float  # producer process CPU per task
     consumer_cpu_us: float  # consumer process CPU per task
 
@@ -52,6 +56,7 @@ class Run:
 METRICS = (
     ("producer msg/s", "producer_rate", "{:,.0f}"),
     ("end-to-end msg/s", "end_to_end_rate", "{:,.0f}"),
+    ("first task ms", "first_ms", "{:.1f}"),
     ("producer CPU µs/msg", "producer_cpu_us", "{:.1f}"),
     ("consumer CPU µs/msg", "consumer_cpu_us", "{:.1f}"),
 )
@@ -73,7 +78,8 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
         if consumer.stdout.readline().strip() != "ready":
             raise RuntimeError(f"the {side} consumer failed to start (exit status {consumer.wait()})")
         producers: dict[str, Callable[[str, int], Coroutine[Any, Any, tuple[float, float, float]]]] = {
-            "baseline": _baseline.produce,
+            "baseline": _baseline.produce_windowed,
+            "gather": _baseline.produce,
             "burrow": _burrow.produce,
             **{hooks: partial(_burrow.produce, hooks=hooks) for hooks in _burrow.HOOKED},
         }
@@ -87,6 +93,7 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
         side=side,
         producer_rate=count / (end - start),
         end_to_end_rate=count / (handled["last"] - start),
+        first_ms=(handled["first"] - start) * 1000,
         producer_cpu_us=cpu / count * 1e6,
         consumer_cpu_us=handled["cpu"] / count * 1e6,
     )
@@ -148,7 +155,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--with",
         dest="extra",
         default="",
-        help="comma-separated sides with hooks on both ends: hooked, metrics, traced (default: none)",
+        help="comma-separated extra sides: gather, hooked, metrics, traced (default: none)",
     )
     return parser.parse_args(argv)
 
@@ -156,9 +163,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     extra = tuple(side for side in args.extra.split(",") if side)
-    unknown = sorted(set(extra) - set(_burrow.HOOKED))
+    known = ("gather", *_burrow.HOOKED)
+    unknown = sorted(set(extra) - set(known))
     if unknown:
-        raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(_burrow.HOOKED)}")
+        raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(known)}")
     sides = (*SIDES, *extra)
     with broker() as url:
         if args.warmup:

@@ -7,6 +7,8 @@ pins the exact types. Never executed. The cases that must *not* type-check live 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import assert_type
 
 from burrow.sdk import Client, ContractInfo, contract_info
@@ -23,6 +25,11 @@ async def client_calls_return_the_contract_result(client: Client) -> None:
     await client.send(DeleteFile(path="a.png"))
     await client.send(DeleteFile(path="a.png"), delay=60)
     await client.send_many([DeleteFile(path="a.png"), DeleteFile(path="b.png")])
+
+    async def stream() -> AsyncIterator[DeleteFile]:
+        yield DeleteFile(path="a.png")
+
+    await client.send_many(stream(), delay=timedelta(hours=1), window=512)
 
 
 async def delete_file(task: DeleteFile, ctx: Context) -> None:

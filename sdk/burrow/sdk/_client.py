@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import enum
 import time
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -23,6 +23,7 @@ from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
 from burrow.sdk._topology import Topology
 from burrow.sdk._transport import Headers, OutgoingMessage, Transport
 from burrow.sdk._url import BrokerURL, broker_url
+from burrow.sdk._window import DEFAULT_WINDOW, Window
 from burrow.sdk._wire import HEADER_FINGERPRINT
 
 __all__ = ["Client", "ClientState"]
@@ -232,44 +233,76 @@ class Client:
 
         await around(self._hooks, "around_send", sending, proceed)
 
-    async def send_many(self, tasks: Iterable[Task], *, headers: Mapping[str, Any] | None = None) -> None:
-        """Send tasks with their confirms pipelined; return once all are confirmed.
+    async def send_many(
+        self,
+        tasks: Iterable[Task] | AsyncIterable[Task],
+        *,
+        delay: float | timedelta | None = None,
+        at: datetime | None = None,
+        headers: Mapping[str, Any] | None = None,
+        window: int = DEFAULT_WINDOW,
+    ) -> None:
+        """Send a stream of tasks with their confirms pipelined; return once all are confirmed.
+
+            await client.send_many(DeleteFile(path=path) for path in paths)
+
+        The tasks are taken from ``tasks`` one at a time as the window has room:
+        a generator of a million tasks is never held in memory at once, and the
+        first task is on its way before the second is taken.
 
         Args:
+            tasks: an iterable or async iterable of tasks, of any services.
+            delay: deliver no sooner than this many seconds (or this ``timedelta``)
+                after this call: every task is due at the same moment, however
+                long the stream takes to send.
+            at: deliver no sooner than this timezone-aware moment. Not with ``delay``.
             headers: AMQP headers of your own, set on every task (as for ``send``).
                 Each task gets its own new message id.
+            window: at most this many tasks waiting for their confirms at once.
 
-        Raises an ``ExceptionGroup`` of the failures after every send has settled;
-        each failure carries a note with the index of its task. A reserved or
-        unencodable header raises ``ConfigurationError`` before anything is sent.
+        Every task is sent, whatever happened to the ones before it. Raises an
+        ``ExceptionGroup`` of the failures once every send has settled; each
+        failure carries a note with the index of its task (``task #3``), counted
+        from 0 in the order ``tasks`` yielded them. A reserved or unencodable
+        header, or a wrong ``delay``, ``at`` or ``window``, raises
+        ``ConfigurationError`` before anything is sent; an exception raised by
+        ``tasks`` itself is raised as it is, once the sends before it settled.
+
+        If cancelled, the tasks in flight are cancelled: each may or may not
+        have been published.
         """
-        tasks = list(tasks)
+        seconds = delay_seconds(delay, at)
         extra = caller_headers(headers)
-        await self._declare_ahead(tasks)
-        results = await asyncio.gather(*(self._send_soon(task, extra) for task in tasks), return_exceptions=True)
-        failures: list[Exception] = []
-        for index, result in enumerate(results):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
-                if isinstance(result, Unroutable):  # the next send declares the service again
-                    self._forget(contract_info(tasks[index]).service.name)
-                result.add_note(f"task #{index}")
-                failures.append(result)
-        if failures:
-            raise ExceptionGroup(f"{len(failures)} of {len(results)} tasks were not sent", failures)
+        sends = Window(window, self._forget)
+        self._require_open()
+        due = time.time() + seconds if seconds > 0 else None
 
-    def _send_soon(self, task: Task, headers: Headers) -> Awaitable[None]:
+        def start(index: int, task: Task) -> tuple[str, Awaitable[None]]:
+            try:
+                info: ContractInfo | None = contract_info(task)
+            except Exception:
+                info = None  # ``send`` raises the error, as the task's failure
+            service = info.service.name if info is not None else ""
+            if due is None:
+                return service, self._send_soon(info, task, extra)
+            return service, self._send_later(info, task, extra, due)
+
+        count = await sends.run(tasks, start, self._declare_ahead)
+        if sends.interrupted is not None:
+            raise sends.interrupted
+        if sends.failures:
+            raise ExceptionGroup(f"{len(sends.failures)} of {count} tasks were not sent", sends.failures)
+
+    def _send_soon(self, info: ContractInfo | None, task: Task, headers: Headers) -> Awaitable[None]:
         """``send(task)``, with two coroutine layers fewer when nothing is left to check or declare.
 
-        In a burst every send waits for its confirm at once, so each layer is
-        thousands of suspended frames (and garbage-collector work) at a time.
-        Anything unusual (a delay, an undeclared service, a failure) goes through
+        Every send in a window waits for its confirm at once, so each layer is
+        hundreds of suspended frames (and garbage-collector work) at a time.
+        Anything unusual (an undeclared service, a failure) goes through
         ``send``, which raises its errors as usual.
         """
         try:
-            info = contract_info(task)
-            if info.kind != "task" or self._state is not ClientState.OPEN:
+            if info is None or info.kind != "task" or self._state is not ClientState.OPEN:
                 return self.send(task, headers=headers)
             if self._declare_topology and info.service.name not in self._ready:
                 return self.send(task, headers=headers)
@@ -279,6 +312,25 @@ class Client:
         except Exception:
             return self.send(task, headers=headers)
         return self._transport.publish(message)
+
+    def _send_later(self, info: ContractInfo | None, task: Task, headers: Headers, due: float) -> Awaitable[None]:
+        """``send(task, delay=...)`` due at ``due`` (``time.time()``), or at once if that has passed."""
+        seconds = due - time.time()
+        if seconds <= 0:
+            return self._send_soon(info, task, headers)
+        if info is None or info.kind != "task" or self._hooks is not None:
+            return self.send(task, delay=seconds, headers=headers)
+        return self._publish(
+            info.service,
+            info.wire_name,
+            info.routing_key,
+            info.fingerprint,
+            task,
+            seconds,
+            info.queue,
+            headers,
+            new_message_id(),
+        )
 
     def _send_hooked(
         self, hooks: tuple[Hook, ...], info: ContractInfo, task: Task, headers: Headers
@@ -430,13 +482,11 @@ class Client:
             app_id=self._app_id,
         )
 
-    async def _declare_ahead(self, tasks: list[Task]) -> None:
+    async def _declare_ahead(self, task: Task) -> None:
         """Declare the first task's service before a burst, so the sends do not all queue up behind it."""
-        if not tasks or self._state is not ClientState.OPEN or not self._declare_topology:
-            return
         with contextlib.suppress(BurrowError):  # each send retries the declaration and reports its failure
-            service = contract_info(tasks[0]).service
-            if service.name not in self._ready:
+            service = contract_info(task).service
+            if self._declare_topology and service.name not in self._ready:
                 await self._declare(service)
 
     async def _declare(self, service: Service) -> None:
