@@ -33,17 +33,24 @@ class Outcome(enum.StrEnum):
 
 @dataclass(slots=True, kw_only=True)
 class Sending:
-    """A task send or a call, as a client hook sees it before it goes out.
+    """A task send or a call, as a client hook sees it before it goes out; or a worker's own publish.
+
+    ``around_send`` sees a client's sends (``kind`` ``task`` or ``call``);
+    ``around_publish`` sees what a worker publishes while it settles a message:
+    a call's ``reply``, a ``retry`` copy, a ``dead-letter`` copy, or a
+    ``requeue`` copy (a message that came back unsettled, put at the back of
+    its queue with its delivery count).
 
     Attributes:
         contract: the contract's wire name, e.g. ``cleanup.delete_file``.
-        kind: ``task`` or ``call``.
+        kind: ``task`` or ``call``; for a worker's publish ``reply``, ``retry``,
+            ``dead-letter`` or ``requeue``.
         message_id: the message id it will carry.
         headers: the caller's headers; a hook may add its own (e.g. a trace
             context), except ``x-burrow-*`` names.
         exchange: the exchange it is published to.
         routing_key: its routing key.
-        delay: seconds a task waits before delivery (0 for none).
+        delay: seconds a task (or a retry) waits before delivery (0 for none).
         timeout: seconds a call waits for its reply (None for a task).
     """
 
@@ -117,6 +124,14 @@ class Hook:
 
     async def around_handle(self, message: Handling, proceed: Callable[[], Awaitable[None]]) -> None:
         """Runs around each delivery a worker handles, from its arrival to its settlement."""
+        await proceed()
+
+    async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
+        """Runs around each message a worker publishes while settling one, inside ``around_handle``.
+
+        ``message.kind`` is ``reply``, ``retry``, ``dead-letter`` or ``requeue``;
+        a hook may add headers (e.g. a trace context), not change ``x-burrow-*`` ones.
+        """
         await proceed()
 
 
