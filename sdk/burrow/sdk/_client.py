@@ -16,7 +16,7 @@ from burrow.sdk._codec import JSON, encode
 from burrow.sdk._contract import Call, ContractInfo, Service, Task, contract_info
 from burrow.sdk._delay import Delayer, delay_seconds
 from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError, Unroutable
-from burrow.sdk._hooks import Hook, Sending, around, installed
+from burrow.sdk._hooks import Hook, Sending, around, installed, listen
 from burrow.sdk._ids import new_message_id
 from burrow.sdk._metadata import caller_headers, caller_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
@@ -128,6 +128,7 @@ class Client:
         """Connect to the broker. Raises ``TransportError`` when it cannot be reached."""
         if self._state is not ClientState.UNOPENED:
             raise ClientStateError(f"a client can be opened once; this one is {self._state.value}")
+        listen(self._hooks, self._transport)
         await self._transport.open()
         self._state = ClientState.OPEN
 

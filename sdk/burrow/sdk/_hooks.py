@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from burrow.sdk._errors import ConfigurationError
-from burrow.sdk._transport import Headers
+from burrow.sdk._transport import Headers, Transport, TransportEvent
 
-__all__ = ["Handling", "Hook", "Outcome", "Sending", "around", "installed"]
+__all__ = ["Handling", "Hook", "Outcome", "Sending", "around", "installed", "listen"]
 
 
 class Outcome(enum.StrEnum):
@@ -134,6 +134,13 @@ class Hook:
         """
         await proceed()
 
+    def on_transport_event(self, event: TransportEvent, queue: str | None) -> None:
+        """Called when the client's or worker's connection is lost or restored, and a worker's consumer starts or stops.
+
+        ``queue`` names the consumer's queue (None for connection events). Runs
+        on the event loop: keep it short and do not block.
+        """
+
 
 def installed(hooks: Sequence[Hook] | None) -> tuple[Hook, ...] | None:
     """The hooks to run, or None for none (the hot path tests ``is None``)."""
@@ -143,6 +150,13 @@ def installed(hooks: Sequence[Hook] | None) -> tuple[Hook, ...] | None:
         if not isinstance(hook, Hook):
             raise ConfigurationError(f"a hook subclasses burrow.sdk.Hook, got {hook!r}")
     return tuple(hooks)
+
+
+def listen(hooks: tuple[Hook, ...] | None, transport: Transport) -> None:
+    """Have the hooks that override ``on_transport_event`` hear ``transport``'s events."""
+    for hook in hooks or ():
+        if type(hook).on_transport_event is not Hook.on_transport_event:
+            transport.add_listener(hook.on_transport_event)
 
 
 def around(

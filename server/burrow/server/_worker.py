@@ -21,7 +21,7 @@ from burrow.sdk import (
     Transport,
     contract_info,
 )
-from burrow.sdk._hooks import Hook, installed
+from burrow.sdk._hooks import Hook, installed, listen
 from burrow.sdk._retry import RetryPolicy
 from burrow.sdk._url import broker_url
 from burrow.server._context import Context
@@ -204,6 +204,7 @@ class Worker:
         self._check_complete()
         if self._transport is None:
             self._transport = AmqpTransport(broker_url(self.url), connection_name=self.name)
+        listen(self._hooks, self._transport)
         if any(not binding.is_async for binding in self._bindings.values()):
             self._executor = ThreadPoolExecutor(self._threads or self.concurrency, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
