@@ -6,12 +6,13 @@ import asyncio
 import itertools
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import fastapi
 import httpx
 import pytest
-from burrow.sdk import Client, RetryPolicy
+from burrow.sdk import Client, Handling, Hook, RetryPolicy, Sending
 from burrow.sdk.otel import TracingHook
 from burrow.server import Context, Worker
 from opentelemetry import trace
@@ -262,6 +263,59 @@ async def test_a_sync_handler_runs_in_the_handling_span_and_its_calls_join_the_t
     assert call.parent is not None
     assert call.parent.span_id == process.context.span_id
     assert len({span.context.trace_id for span in finished}) == 1
+
+
+async def test_a_calls_reply_carries_the_servers_context_and_is_linked_when_traced_apart(
+    stack: Stack, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    tracing = TracingHook(tracer_provider=provider)
+    replies: list[dict[str, Any] | None] = []
+
+    class Replies(Hook):
+        async def around_send(self, message: Sending, proceed: Callable[[], Awaitable[Any]]) -> Any:
+            try:
+                return await proceed()
+            finally:
+                replies.append(message.reply_headers)
+
+    class Detached(Hook):
+        """A server that does not continue its callers' traces (its span starts a trace of its own)."""
+
+        async def around_handle(self, message: Handling, proceed: Callable[[], Awaitable[None]]) -> None:
+            if message.headers.get("detached") is True:
+                del message.headers["traceparent"]
+            await proceed()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        raise NotImplementedError
+
+    async def stat_file(request: StatFile, ctx: Context) -> FileInfo:
+        return FileInfo(path=request.path, size=1, modified_at=0.0)
+
+    worker = Worker(transport=stack.transport(), hooks=[Detached(), tracing])
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with Client(stack.transport(), hooks=[Replies(), tracing]) as client, worker:
+        await client.call(StatFile(path="a.png"), timeout=WAIT)
+        await client.call(StatFile(path="b.png"), timeout=WAIT, headers={"detached": True})
+        finished = await _finished(exporter, 6)
+
+    joined, detached = [span for span in finished if span.kind is SpanKind.CLIENT]
+    joined_reply, detached_reply = [span for span in finished if span.name == "publish (temporary)"]
+    # Each reply carries the context of the span that published it.
+    for headers, reply in zip(replies, (joined_reply, detached_reply), strict=True):
+        assert headers is not None
+        assert str(headers["traceparent"]).split("-")[1:3] == [
+            f"{reply.context.trace_id:032x}",
+            f"{reply.context.span_id:016x}",
+        ]
+    assert joined_reply.context.trace_id == joined.context.trace_id
+    assert not joined.links  # its reply is its descendant already
+    assert detached_reply.context.trace_id != detached.context.trace_id
+    assert [(link.context.trace_id, link.context.span_id) for link in detached.links] == [
+        (detached_reply.context.trace_id, detached_reply.context.span_id)
+    ]
 
 
 def test_importing_burrow_does_not_import_opentelemetry() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import enum
 import time
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -357,18 +357,31 @@ class Client:
             timeout=seconds,
         )
 
+        def replied(headers: Headers) -> None:
+            calling.reply_headers = headers
+
         async def proceed() -> R:
-            return await self._call(info, request, seconds, caller_headers(calling.headers), calling.message_id)
+            return await self._call(
+                info, request, seconds, caller_headers(calling.headers), calling.message_id, replied
+            )
 
         result: R = await around(self._hooks, "around_send", calling, proceed)
         return result
 
     async def _call(
-        self, info: ContractInfo, request: Call[R], seconds: float, headers: Headers, message_id: str | None
+        self,
+        info: ContractInfo,
+        request: Call[R],
+        seconds: float,
+        headers: Headers,
+        message_id: str | None,
+        replied: Callable[[Headers], None] | None = None,
     ) -> R:
         if self._declare_topology and info.service.name not in self._ready:
             await self._declare(info.service)
-        result: R = await self._caller.call(info, request, seconds, headers=headers, message_id=message_id)
+        result: R = await self._caller.call(
+            info, request, seconds, headers=headers, message_id=message_id, replied=replied
+        )
         return result
 
     def _require_open(self) -> None:

@@ -52,6 +52,9 @@ class Sending:
         routing_key: its routing key.
         delay: seconds a task (or a retry) waits before delivery (0 for none).
         timeout: seconds a call waits for its reply (None for a task).
+        reply_headers: a call's reply's headers once it arrived (e.g. the
+            worker's trace context), whether it carried a result or an error;
+            None before, for a task, and when no reply came.
     """
 
     contract: str
@@ -62,6 +65,7 @@ class Sending:
     routing_key: str
     delay: float = 0.0
     timeout: float | None = None
+    reply_headers: Headers | None = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -91,6 +91,9 @@ class TracingHook(Hook):
             except Exception as exc:
                 span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
                 raise
+            finally:
+                if message.reply_headers is not None:
+                    _link_reply(span, message.reply_headers)
 
     async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
         # A reply goes to the caller's temporary reply queue: named in an attribute, not in the
@@ -162,6 +165,17 @@ class TracingHook(Hook):
                 span.set_attribute(ERROR_TYPE, _error_type(message))
                 span.set_status(Status(StatusCode.ERROR, str(message.outcome)))
             span.end()
+
+
+def _link_reply(span: trace.Span, headers: dict[str, Any]) -> None:
+    """Link a call's span to its reply's publish when the worker traced it in a trace of its own.
+
+    A worker that continues the caller's trace needs no link: its reply is a
+    descendant of this span already.
+    """
+    replied = trace.get_current_span(propagate.extract(_text_headers(headers))).get_span_context()
+    if replied.is_valid and replied.trace_id != span.get_span_context().trace_id:
+        span.add_link(replied)
 
 
 def _destination(exchange: str, routing_key: str) -> str:
