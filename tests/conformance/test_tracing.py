@@ -172,9 +172,10 @@ async def test_a_retry_is_published_in_the_trace_and_the_next_attempt_links_to_t
     )
     (retry,) = [span for span in finished if span.attributes and span.attributes.get("burrow.published") == "retry"]
     assert retry.attributes is not None
+    assert send.attributes is not None
     assert retry.name == "publish burrow:cleanup.delete_file"
     assert retry.kind is SpanKind.PRODUCER
-    assert retry.attributes[messaging.MESSAGING_MESSAGE_ID] == send.attributes[messaging.MESSAGING_MESSAGE_ID]  # type: ignore[index]
+    assert retry.attributes[messaging.MESSAGING_MESSAGE_ID] == send.attributes[messaging.MESSAGING_MESSAGE_ID]
     first, second = attempts
     # send -> first attempt -> its retry's publish -> second attempt.
     for parent, child in itertools.pairwise([send, first, retry, second]):

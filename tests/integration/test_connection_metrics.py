@@ -45,7 +45,8 @@ async def test_a_lost_connection_counts_one_reconnect_per_connection_and_the_con
     hooks = [MetricsHook(registry), events]
 
     def sample(name: str, **labels: str) -> float | None:
-        return registry.get_sample_value(name, labels)
+        value: float | None = registry.get_sample_value(name, labels)
+        return value
 
     async with Proxy.to(amqp_url) as (proxy, url_through_proxy):
         worker = Worker(url_through_proxy, hooks=hooks)
@@ -85,7 +86,8 @@ async def test_the_consumers_gauge_follows_a_deleted_queue(amqp_url: str) -> Non
     worker.bind(StatFile, _stat_file)
 
     def consumers() -> float | None:
-        return registry.get_sample_value("burrow_consumers", {"queue": "cleanup"})
+        value: float | None = registry.get_sample_value("burrow_consumers", {"queue": "cleanup"})
+        return value
 
     async with worker:
         assert consumers() == 1
