@@ -2,6 +2,7 @@
 
     python -m bench.calls                 # starts a private RabbitMQ node
     RABBITMQ_URL=amqp://... python -m bench.calls
+    python -m bench.calls --with metrics,traced   # also Burrow with hooks on both ends
 
 Workloads, each run against every variant in the same process and broker:
 
@@ -13,6 +14,10 @@ Variants:
 - ``raw-direct``: raw aio-pika, RabbitMQ direct reply-to (``amq.rabbitmq.reply-to``).
 - ``raw-queue``: raw aio-pika, one exclusive client-named reply queue.
 - ``burrow``: ``Client.call`` against a ``Worker``.
+- ``burrow-hooked``, ``burrow-metrics``, ``burrow-traced`` (``--with hooked,metrics,traced``):
+  the same with a hook on the client and the worker: one that only proceeds,
+  ``MetricsHook``, ``TracingHook`` (spans exported nowhere). Each serves a
+  service of its own, so that no two variants share a queue.
 
 Every server (raw or Burrow) runs in its own process, as it would in production,
 with the same prefetch (64). Requests are transient, carry a correlation id, a
@@ -39,6 +44,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 import aio_pika.abc
@@ -48,6 +54,9 @@ from burrow.sdk import Call, Client, Service, Topology
 from burrow.server import Context, Worker
 from burrow.testing import LocalRabbitMQ
 from pamqp.commands import Basic
+
+from bench._burrow import HOOKED
+from bench._burrow import _hooks as hooks_for
 
 PREFETCH = 64
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
@@ -67,6 +76,25 @@ bench = Service("bench_calls")
 class Echo(Call[Answer], frozen=True, kw_only=True):
     n: int
     text: str
+
+
+def echo_contract(variant: str) -> Any:
+    """The contract a Burrow variant serves: ``Echo``, or the same in a service of the variant's own."""
+    if variant == "burrow":
+        return Echo
+    service = Service(f"bench_calls_{variant.removeprefix('burrow-')}")
+
+    @service.call("echo")
+    class VariantEcho(Call[Answer], frozen=True, kw_only=True):
+        n: int
+        text: str
+
+    return VariantEcho
+
+
+def hooks_of(variant: str) -> str:
+    """``metrics`` for ``burrow-metrics``; ``""`` (no hooks) for ``burrow``."""
+    return variant.removeprefix("burrow").removeprefix("-")
 
 
 # ---------------------------------------------------------------- raw servers
@@ -102,12 +130,14 @@ async def serve_raw(url: str, queue: str, reply: str, ready: Callable[[], None])
     await connection.close()
 
 
-async def serve_burrow(url: str, ready: Callable[[], None]) -> None:
+async def serve_burrow(url: str, ready: Callable[[], None], variant: str = "burrow") -> None:
     async def echo(request: Echo, ctx: Context) -> Answer:
         return Answer(n=request.n, text=request.text)
 
-    worker = Worker(url, concurrency=PREFETCH, topology=Topology(exchange="bench-calls"))
-    worker.bind(Echo, echo)
+    worker = Worker(
+        url, concurrency=PREFETCH, topology=Topology(exchange="bench-calls"), hooks=hooks_for(hooks_of(variant))
+    )
+    worker.bind(echo_contract(variant), echo)
     await worker.start()
     ready()
     await _until_terminated()
@@ -287,6 +317,16 @@ async def connect(url: str, variant: str, queue: str) -> Caller:
         client = Client.connect(url, topology=Topology(exchange="bench-calls"))
         await client.open()
         return Caller(variant, client.call, client.aclose)
+    if variant.startswith("burrow-"):
+        contract = echo_contract(variant)
+        hooked = Client.connect(url, topology=Topology(exchange="bench-calls"), hooks=hooks_for(hooks_of(variant)))
+        await hooked.open()
+
+        async def call(request: Echo) -> Answer:
+            answer: Answer = await hooked.call(contract(n=request.n, text=request.text))
+            return answer
+
+        return Caller(variant, call, hooked.aclose)
     rpc = RawRpc(url, queue, variant.removeprefix("raw-"))
     await rpc.open()
     return Caller(variant, rpc.call, rpc.close)
@@ -360,7 +400,7 @@ def report(results: dict[str, Figures]) -> None:
     if burrow is None:
         return
     for variant, figures in results.items():
-        if variant == "burrow":
+        if variant.startswith("burrow"):
             continue
         p50 = statistics.median(burrow.p50) / statistics.median(figures.p50)
         p99 = statistics.median(burrow.p99) / statistics.median(figures.p99)
@@ -377,6 +417,23 @@ def report(results: dict[str, Figures]) -> None:
         )
 
 
+def report_hooks(results: dict[str, Figures]) -> None:
+    """Each hooked variant against lean Burrow and raw aio-pika, run by run."""
+    burrow = results.get("burrow")
+    raw = results.get("raw-queue")
+    for variant, figures in results.items():
+        if not variant.startswith("burrow-"):
+            continue
+        for name, base in (("burrow", burrow), ("raw-queue", raw)):
+            if base is None:
+                continue
+            print(
+                f"{variant} / {name}, within each run: W3 calls/s {paired(figures.rate, base.rate)}, "
+                f"client CPU/call {paired(figures.client_cpu, base.client_cpu)}, "
+                f"server CPU/call {paired(figures.server_cpu, base.server_cpu)}"
+            )
+
+
 def paired(ours: list[float], theirs: list[float]) -> str:
     """Burrow / a variant within each run: load that drifts between runs cancels out."""
     ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
@@ -389,14 +446,15 @@ async def run_all(url: str, args: argparse.Namespace) -> None:
         print(f"run {run}/{args.runs}", flush=True)
         await measure_run(url, args, results)
     report(results)
+    report_hooks(results)
 
 
 def serve(args: argparse.Namespace) -> None:
     def ready() -> None:
         print("ready", flush=True)
 
-    if args.serve == "burrow":
-        asyncio.run(serve_burrow(args.url, ready))
+    if args.serve.startswith("burrow"):
+        asyncio.run(serve_burrow(args.url, ready, args.serve))
     else:
         asyncio.run(serve_raw(args.url, args.queue, args.serve.removeprefix("raw-"), ready))
     print(cpu_seconds(), flush=True)
@@ -410,10 +468,20 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64, help="W3 calls awaiting at once")
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--variants", nargs="+", default=["raw-direct", "raw-queue", "burrow"])
+    parser.add_argument(
+        "--with",
+        dest="hooks",
+        default="",
+        help=f"also Burrow with these hooks on both ends, comma-separated: {','.join(HOOKED)}",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--queue", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    for hooks in filter(None, args.hooks.split(",")):
+        if hooks not in HOOKED:
+            parser.error(f"--with takes {', '.join(HOOKED)}; got {hooks!r}")
+        args.variants.append(f"burrow-{hooks}")
     if args.serve:
         serve(args)
         return

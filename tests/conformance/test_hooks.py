@@ -8,8 +8,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from burrow.sdk import Client, ConfigurationError, DeclaredError, Handling, Hook, Outcome, RetryPolicy, Sending
+from burrow.sdk import (
+    Client,
+    ConfigurationError,
+    DeclaredError,
+    Handling,
+    Hook,
+    Outcome,
+    RetryPolicy,
+    Sending,
+    Topology,
+)
+from burrow.sdk.prometheus import MetricsHook
 from burrow.server import Context, Worker
+from prometheus_client import CollectorRegistry
 
 from contracts.cleanup import DeleteFile, FileInfo, FileMissing, StatFile
 from tests.conformance.conftest import WAIT, Stack, raw
@@ -231,3 +243,113 @@ async def test_send_many_runs_the_hooks_once_per_task(stack: Stack) -> None:
     assert [m.headers.get("batch") for m in messages] == [None] + ["b-1"] * 5
     # Each task had headers of its own: a hook's additions do not leak into the others'.
     assert len({id(sent.headers) for sent in recorder.sent}) == 6
+
+
+async def test_hooks_see_messages_settled_without_their_handler(stack: Stack) -> None:
+    """Given back at shutdown, counted when it comes back, dead-lettered past the delivery limit:
+    a message on a classic queue reaches the hooks each time, handler or not."""
+
+    class Settled(Recorder):
+        async def around_handle(self, message: Handling, proceed: Callable[[], Awaitable[None]]) -> None:
+            try:
+                await proceed()
+            finally:
+                self.handled.append(message)
+                await self.done.put(message)
+
+    release = asyncio.Event()
+    started: asyncio.Queue[str] = asyncio.Queue()
+    topology = Topology(queue_type="classic", delivery_limit=1)  # the worker counts returns on a classic queue
+
+    async def hang(task: DeleteFile, ctx: Context) -> None:
+        await started.put(task.path)
+        await release.wait()
+
+    def worker_with(*hooks: Hook) -> Worker:
+        worker = Worker(transport=stack.transport(), hooks=hooks, grace_period=0.1, topology=topology)
+        worker.bind(DeleteFile, hang)
+        worker.bind(StatFile, _stat_file)
+        return worker
+
+    async with stack.client(topology=topology) as client:
+        await client.send(DeleteFile(path="/tmp/stuck"), message_id="stuck")
+    first = Settled("first", [])
+    async with worker_with(first):
+        await asyncio.wait_for(started.get(), WAIT)
+    (stopped,) = first.handled  # past the grace period: cancelled, back to its queue
+    assert (stopped.message_id, stopped.outcome, type(stopped.exception)) == (
+        "stuck",
+        Outcome.REQUEUED,
+        asyncio.CancelledError,
+    )
+
+    second = Settled("second", [])
+    async with worker_with(second):  # its first return: counted, put at the back, run again and stopped
+        await asyncio.wait_for(started.get(), WAIT)
+    counted, stopped_again = second.handled
+    assert (counted.redelivered, counted.outcome) == (True, Outcome.REQUEUED)
+    assert (stopped_again.redelivered, stopped_again.outcome) == (False, Outcome.REQUEUED)
+
+    registry = CollectorRegistry()
+    third = Settled("third", [])
+    async with worker_with(third, MetricsHook(registry)):  # its second return, past the limit of 1
+        dead = await stack.next_message("cleanup.dead")
+        capped = await asyncio.wait_for(third.done.get(), WAIT)
+    assert started.empty()  # its handler did not run again
+    assert dead.headers["x-burrow-dead-reason"] == "delivery-limit"
+    assert (capped.message_id, capped.redelivered, capped.outcome, capped.dead_reason) == (
+        "stuck",
+        True,
+        Outcome.DEAD_LETTERED,
+        "delivery-limit",
+    )
+    dead_lettered = {"contract": "cleanup.delete_file", "reason": "delivery-limit"}
+    assert registry.get_sample_value("burrow_dead_lettered_total", dead_lettered) == 1
+
+
+async def test_worker_hooks_wrap_the_workers_own_publishes(stack: Stack) -> None:
+    published: list[tuple[str, str, str, float]] = []
+
+    class Publishes(Hook):
+        async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
+            published.append((message.kind, message.contract, message.routing_key, message.delay))
+            message.headers["published-by"] = message.kind  # travels with the copy
+            await proceed()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        raise RuntimeError("doomed")
+
+    worker = Worker(transport=stack.transport(), hooks=[Publishes()])
+    worker.bind(DeleteFile, delete_file, retry=RetryPolicy(attempts=2, backoff=0.0, jitter=0.0))
+    worker.bind(StatFile, _stat_file)
+    async with stack.client() as client, worker:
+        await client.call(StatFile(path="a.png"), timeout=WAIT)
+        await client.send(DeleteFile(path="/tmp/doomed"))
+        dead = await stack.next_message("cleanup.dead")
+    assert dead.headers["published-by"] == "dead-letter"
+    assert dead.headers["x-burrow-attempt"] == 2  # the retry copy's header, not the hook's
+    reply, retry, dead_letter = published
+    assert reply[:2] == ("reply", "cleanup.stat_file")
+    assert reply[2].startswith("burrow.reply.")
+    assert retry == ("retry", "cleanup.delete_file", "cleanup.delete_file", 0.0)
+    assert dead_letter == ("dead-letter", "cleanup.delete_file", "cleanup.dead", 0.0)
+
+
+async def test_a_worker_hook_cannot_change_the_protocol_headers_of_a_copy(stack: Stack) -> None:
+    class Forger(Hook):
+        async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
+            message.headers["x-burrow-attempt"] = 1
+            await proceed()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        raise RuntimeError("doomed")
+
+    worker = Worker(transport=stack.transport(), hooks=[Forger()])
+    worker.bind(DeleteFile, delete_file, retry=RetryPolicy(attempts=3, backoff=0.0, jitter=0.0))
+    worker.bind(StatFile, _stat_file)
+    async with stack.client() as client, worker:
+        await client.send(DeleteFile(path="/tmp/doomed"))
+        dead = await stack.next_message("cleanup.dead")
+    # The retry copy was refused; the worker dead-lettered the message instead of retrying it for ever.
+    assert dead.headers["x-burrow-dead-reason"] == "worker-error"
+    assert "x-burrow-* headers of a retry copy" in str(dead.headers["x-burrow-error-message"])

@@ -119,3 +119,29 @@ async def test_a_scrape_counts_successes_retries_dead_letters_sends_and_calls(
     if stack.memory is None:  # the in-memory broker holds delays without the due-time header
         # The delayed send, and both retries (a retry goes through the delay cascade too).
         assert _value(samples, "burrow_delay_lateness_seconds_count", contract=task) == 3
+
+
+async def test_consumers_per_queue_follow_the_workers_consumers(stack: Stack) -> None:
+    registry = CollectorRegistry()
+    metrics = MetricsHook(registry)
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        pass
+
+    async def stat_file(request: StatFile, ctx: Context) -> FileInfo:
+        return FileInfo(path=request.path, size=1, modified_at=0.0)
+
+    def consumers() -> dict[str, float]:
+        (family,) = [family for family in registry.collect() if family.name == "burrow_consumers"]
+        return {sample.labels["queue"]: sample.value for sample in family.samples}
+
+    worker = Worker(transport=stack.transport(), hooks=[metrics])
+    worker.bind(DeleteFile, delete_file)
+    worker.bind(StatFile, stat_file)
+    async with worker:
+        assert consumers() == {"cleanup": 1}
+        async with Client(stack.transport(), hooks=[metrics]) as client:
+            await client.call(StatFile(path="a.png"), timeout=WAIT)  # its reply consumer is not counted
+            assert consumers() == {"cleanup": 1}
+    assert consumers() == {"cleanup": 0}
+    assert registry.get_sample_value("burrow_reconnects_total") == 0

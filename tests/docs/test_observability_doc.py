@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -133,3 +135,36 @@ def test_the_doc_quotes_the_tested_examples() -> None:
     doc = (ROOT / "docs/observability.md").read_text()
     for name in ("hooks", "install", "metadata", "tracing", "metrics"):
         assert _section(source, name) in doc, f"docs/observability.md is missing the {name!r} example"
+
+
+def _exported_series() -> dict[str, str]:
+    """Every series name a ``MetricsHook`` exports, mapped to its metric's name."""
+    from burrow.sdk.prometheus import MetricsHook
+    from prometheus_client import CollectorRegistry
+
+    registry = CollectorRegistry()
+    MetricsHook(registry)
+    suffixes = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
+    return {family.name + suffix: family.name for family in registry.collect() for suffix in suffixes[family.type]}
+
+
+def test_the_grafana_dashboard_queries_only_and_every_metric_the_hook_exports() -> None:
+    dashboard = json.loads((ROOT / "docs/grafana-dashboard.json").read_text())
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    queried = {name for expr in exprs for name in re.findall(r"\bburrow_[a-z_]+", expr)}
+    exported = _exported_series()
+    assert queried - exported.keys() == set(), "the dashboard queries series MetricsHook does not export"
+    assert set(exported.values()) - {exported[name] for name in queried} == set(), "metrics no panel shows"
+
+
+def test_the_metrics_table_lists_every_metric_the_hook_exports() -> None:
+    from burrow.sdk.prometheus import MetricsHook
+    from prometheus_client import CollectorRegistry
+
+    registry = CollectorRegistry()
+    MetricsHook(registry)
+    # As the table names them: a counter with its _total, a histogram by its own name.
+    exported = {family.name + ("_total" if family.type == "counter" else "") for family in registry.collect()}
+    doc = (ROOT / "docs/observability.md").read_text()
+    listed = set(re.findall(r"^\| `(burrow_[a-z_]+)` \|", doc, flags=re.MULTILINE))
+    assert listed == exported

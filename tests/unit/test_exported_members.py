@@ -56,6 +56,8 @@ SDK = [
     "TopologySpec",
     "Transport",
     "TransportError",
+    "TransportEvent",
+    "TransportListener",
     "Unroutable",
     "contract_info",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 import pytest
 from burrow.sdk import (
@@ -12,10 +13,17 @@ from burrow.sdk import (
     Client,
     ClientStateError,
     ConfigurationError,
+    Handling,
+    Hook,
     MemoryBroker,
+    Outcome,
+    OutgoingMessage,
+    QueueSpec,
     RetryPolicy,
+    TopologySpec,
 )
 from burrow.server import Context, Worker, WorkerState
+from burrow.server._dispatch import Dispatcher
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
 
@@ -121,3 +129,35 @@ async def test_at_debug_each_handled_message_is_one_log_line(caplog: pytest.LogC
     ]
     assert [getattr(record, "dead_reason", None) for record in records] == [None, "handler-failed"]
     assert all(re.search(r" in \d+\.\d ms$", line) for line in handled)
+
+
+async def test_a_message_arriving_while_the_worker_stops_goes_back_and_reaches_the_hooks() -> None:
+    seen: list[Handling] = []
+
+    class Seen(Hook):
+        async def around_handle(self, message: Handling, proceed: Callable[[], Awaitable[None]]) -> None:
+            await proceed()
+            seen.append(message)
+
+    transport = MemoryBroker().transport()
+    await transport.open()
+    await transport.declare(TopologySpec(queues=(QueueSpec("cleanup"),)))
+    await transport.publish(
+        OutgoingMessage(exchange="", routing_key="cleanup", body=b"{}", type="cleanup.delete_file", message_id="late")
+    )
+    delivery = await transport.get("cleanup")
+    assert delivery is not None
+    dispatcher = Dispatcher(
+        transport=transport,
+        bindings={},
+        dead_letter_queue="cleanup.dead",
+        executor=None,
+        in_flight=set(),
+        accepting=lambda: False,  # as once the worker is stopping
+        hooks=(Seen(),),
+    )
+    await dispatcher(delivery)
+    assert [(h.message_id, h.outcome) for h in seen] == [("late", Outcome.REQUEUED)]
+    back = await transport.get("cleanup")  # untouched, back in its queue
+    assert back is not None
+    assert (back.message_id, back.redelivered) == ("late", True)

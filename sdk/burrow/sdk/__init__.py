@@ -39,6 +39,8 @@ from burrow.sdk._transport import (
     Subscription,
     TopologySpec,
     Transport,
+    TransportEvent,
+    TransportListener,
 )
 
 __all__ = [
@@ -88,6 +90,8 @@ __all__ = [
     "TopologySpec",
     "Transport",
     "TransportError",
+    "TransportEvent",
+    "TransportListener",
     "Unroutable",
     "contract_info",
 ]

@@ -47,6 +47,8 @@ from burrow.sdk._transport import (
     Subscription,
     TopologySpec,
     Transport,
+    TransportEvent,
+    TransportListener,
 )
 from burrow.sdk._url import BrokerURL, split_urls
 from pamqp.commands import Basic
@@ -134,7 +136,9 @@ class _AmqpSubscription(Subscription):
         queue: str,
         on_message: aiormq.abc.ConsumerCallback,
         declare: Callable[[], Awaitable[None]],
+        notify: TransportListener,
     ) -> None:
+        self._notify = notify
         self._channel = channel
         self._queue = queue
         self._on_message = on_message
@@ -151,19 +155,30 @@ class _AmqpSubscription(Subscription):
     async def start(self) -> None:
         await self._consume()
         self._channel.reopen_callbacks.add(self._resume)
+        self._channel.close_callbacks.add(self._on_channel_close)
 
     async def _consume(self) -> None:
         raw = await self._channel.get_underlay_channel()
         raw.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
         await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
-        self._consuming = True
+        self._set_consuming(True)
+
+    def _set_consuming(self, consuming: bool) -> None:
+        # Listeners hear each change once (a consumer-per-queue gauge counts on it).
+        if consuming is not self._consuming:
+            self._consuming = consuming
+            event = TransportEvent.CONSUMER_STARTED if consuming else TransportEvent.CONSUMER_STOPPED
+            self._notify(event, self._queue)
+
+    def _on_channel_close(self, _channel: aio_pika.abc.AbstractChannel | None, _exc: BaseException | None, /) -> None:
+        self._set_consuming(False)  # the connection (or the channel) went, and the consumer with it
 
     def _on_broker_cancel(self, frame: Basic.Cancel) -> None:
         # The broker ends a consumer whose queue was deleted (or whose quorum
         # queue lost its leader for good); nothing else would consume again.
         if self._cancelled or frame.consumer_tag != self._tag:
             return
-        self._consuming = False
+        self._set_consuming(False)
         if self._restoring is None or self._restoring.done():
             log.error("RabbitMQ cancelled the consumer of queue %s (was it deleted?); declaring it again", self._queue)
             self._restoring = asyncio.get_running_loop().create_task(self._restore())
@@ -191,7 +206,7 @@ class _AmqpSubscription(Subscription):
             with _mapped_errors(f"consuming {self._queue} again after a reconnection"):
                 await self._consume()
         except TransportError:
-            self._consuming = False
+            self._set_consuming(False)
             # aio-pika drops what its reopen callbacks raise: say it here.
             log.exception("could not consume %s again after a reconnection", self._queue)
 
@@ -199,6 +214,7 @@ class _AmqpSubscription(Subscription):
         # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
         self._cancelled = True  # before any wait: a reconnection must not consume again
         self._channel.reopen_callbacks.discard(self._resume)
+        self._set_consuming(False)
         if self._restoring is not None:
             self._restoring.cancel()
         # While the broker is unreachable a cancel would wait for a reconnection
@@ -321,11 +337,15 @@ class AmqpTransport(Transport):
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
         self._replies: _AmqpReplies | None = None
+        self._connected = False  # for listeners: each loss and each restoration is told once
 
     async def open(self) -> None:
         if self._connection is not None:
             raise ClientStateError("the transport is already open")
         self._connection = await self._connect()
+        self._connected = True
+        self._connection.close_callbacks.add(self._on_connection_close)
+        self._connection.reconnect_callbacks.add(self._on_reconnect)
         with _mapped_errors("opening the publishing channel"):
             self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
 
@@ -370,6 +390,18 @@ class AmqpTransport(Transport):
             # aio-pika's default fails pending confirms with CancelledError; this
             # makes them fail as ConnectionLost, as the transport promises.
             await connection.close(aiormq.exceptions.ConnectionClosed(320, "closed by the client"))
+
+    def _on_connection_close(self, _connection: Any, _exc: BaseException | None, /) -> None:
+        # Also called when a restoration fails half-way: only the first loss counts.
+        if self._connection is not None and self._connected:
+            self._connected = False
+            self._notify(TransportEvent.CONNECTION_LOST)
+
+    def _on_reconnect(self, _connection: Any, /) -> None:
+        # aio-pika calls this once the connection and its channels (consumers included) are back.
+        if self._connection is not None and not self._connected:
+            self._connected = True
+            self._notify(TransportEvent.CONNECTION_RESTORED)
 
     def _require_connection(self) -> aio_pika.abc.AbstractRobustConnection:
         if self._connection is None:
@@ -506,7 +538,9 @@ class AmqpTransport(Transport):
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
-            subscription = _AmqpSubscription(channel, queue.name, on_message, lambda: self.declare(redeclared))
+            subscription = _AmqpSubscription(
+                channel, queue.name, on_message, lambda: self.declare(redeclared), self._notify
+            )
             await subscription.start()
         self._consume_channels.append(channel)
         return subscription

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import enum
 import time
-from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -16,7 +16,7 @@ from burrow.sdk._codec import JSON, encode
 from burrow.sdk._contract import Call, ContractInfo, Service, Task, contract_info
 from burrow.sdk._delay import Delayer, delay_seconds
 from burrow.sdk._errors import BurrowError, ClientStateError, ConfigurationError, Unroutable
-from burrow.sdk._hooks import Hook, Sending, around, installed
+from burrow.sdk._hooks import Hook, Sending, around, installed, listen
 from burrow.sdk._ids import new_message_id
 from burrow.sdk._metadata import caller_headers, caller_message_id
 from burrow.sdk._rpc import DEFAULT_TIMEOUT, Caller
@@ -132,6 +132,7 @@ class Client:
         """Connect to the broker. Raises ``TransportError`` when it cannot be reached."""
         if self._state is not ClientState.UNOPENED:
             raise ClientStateError(f"a client can be opened once; this one is {self._state.value}")
+        listen(self._hooks, self._transport)
         await self._transport.open()
         self._state = ClientState.OPEN
 
@@ -411,18 +412,31 @@ class Client:
             timeout=seconds,
         )
 
+        def replied(headers: Headers) -> None:
+            calling.reply_headers = headers
+
         async def proceed() -> R:
-            return await self._call(info, request, seconds, caller_headers(calling.headers), calling.message_id)
+            return await self._call(
+                info, request, seconds, caller_headers(calling.headers), calling.message_id, replied
+            )
 
         result: R = await around(self._hooks, "around_send", calling, proceed)
         return result
 
     async def _call(
-        self, info: ContractInfo, request: Call[R], seconds: float, headers: Headers, message_id: str | None
+        self,
+        info: ContractInfo,
+        request: Call[R],
+        seconds: float,
+        headers: Headers,
+        message_id: str | None,
+        replied: Callable[[Headers], None] | None = None,
     ) -> R:
         if self._declare_topology and info.service.name not in self._ready:
             await self._declare(info.service)
-        result: R = await self._caller.call(info, request, seconds, headers=headers, message_id=message_id)
+        result: R = await self._caller.call(
+            info, request, seconds, headers=headers, message_id=message_id, replied=replied
+        )
         return result
 
     def _require_open(self) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from burrow.sdk._errors import ConfigurationError
-from burrow.sdk._transport import Headers
+from burrow.sdk._transport import Headers, Transport, TransportEvent
 
-__all__ = ["Handling", "Hook", "Outcome", "Sending", "around", "installed"]
+__all__ = ["Handling", "Hook", "Outcome", "Sending", "around", "installed", "listen"]
 
 
 class Outcome(enum.StrEnum):
@@ -33,18 +33,28 @@ class Outcome(enum.StrEnum):
 
 @dataclass(slots=True, kw_only=True)
 class Sending:
-    """A task send or a call, as a client hook sees it before it goes out.
+    """A task send or a call, as a client hook sees it before it goes out; or a worker's own publish.
+
+    ``around_send`` sees a client's sends (``kind`` ``task`` or ``call``);
+    ``around_publish`` sees what a worker publishes while it settles a message:
+    a call's ``reply``, a ``retry`` copy, a ``dead-letter`` copy, or a
+    ``requeue`` copy (a message that came back unsettled, put at the back of
+    its queue with its delivery count).
 
     Attributes:
         contract: the contract's wire name, e.g. ``cleanup.delete_file``.
-        kind: ``task`` or ``call``.
+        kind: ``task`` or ``call``; for a worker's publish ``reply``, ``retry``,
+            ``dead-letter`` or ``requeue``.
         message_id: the message id it will carry.
         headers: the caller's headers; a hook may add its own (e.g. a trace
             context), except ``x-burrow-*`` names.
         exchange: the exchange it is published to.
         routing_key: its routing key.
-        delay: seconds a task waits before delivery (0 for none).
+        delay: seconds a task (or a retry) waits before delivery (0 for none).
         timeout: seconds a call waits for its reply (None for a task).
+        reply_headers: a call's reply's headers once it arrived (e.g. the
+            worker's trace context), whether it carried a result or an error;
+            None before, for a task, and when no reply came.
     """
 
     contract: str
@@ -55,6 +65,7 @@ class Sending:
     routing_key: str
     delay: float = 0.0
     timeout: float | None = None
+    reply_headers: Headers | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -119,6 +130,21 @@ class Hook:
         """Runs around each delivery a worker handles, from its arrival to its settlement."""
         await proceed()
 
+    async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
+        """Runs around each message a worker publishes while settling one, inside ``around_handle``.
+
+        ``message.kind`` is ``reply``, ``retry``, ``dead-letter`` or ``requeue``;
+        a hook may add headers (e.g. a trace context), not change ``x-burrow-*`` ones.
+        """
+        await proceed()
+
+    def on_transport_event(self, event: TransportEvent, queue: str | None) -> None:
+        """Called when the client's or worker's connection is lost or restored, and a worker's consumer starts or stops.
+
+        ``queue`` names the consumer's queue (None for connection events). Runs
+        on the event loop: keep it short and do not block.
+        """
+
 
 def installed(hooks: Sequence[Hook] | None) -> tuple[Hook, ...] | None:
     """The hooks to run, or None for none (the hot path tests ``is None``)."""
@@ -128,6 +154,13 @@ def installed(hooks: Sequence[Hook] | None) -> tuple[Hook, ...] | None:
         if not isinstance(hook, Hook):
             raise ConfigurationError(f"a hook subclasses burrow.sdk.Hook, got {hook!r}")
     return tuple(hooks)
+
+
+def listen(hooks: tuple[Hook, ...] | None, transport: Transport) -> None:
+    """Have the hooks that override ``on_transport_event`` hear ``transport``'s events."""
+    for hook in hooks or ():
+        if type(hook).on_transport_event is not Hook.on_transport_event:
+            transport.add_listener(hook.on_transport_event)
 
 
 def around(

@@ -35,6 +35,8 @@ from burrow.sdk._transport import (
     Subscription,
     TopologySpec,
     Transport,
+    TransportEvent,
+    TransportListener,
 )
 
 __all__ = ["MemoryBroker", "MemoryTransport"]
@@ -110,7 +112,15 @@ class _Settlement:
 
 
 class _Consumer(Subscription):
-    def __init__(self, broker: MemoryBroker, queue: _Queue, on_delivery: OnDelivery, prefetch: int) -> None:
+    def __init__(
+        self,
+        broker: MemoryBroker,
+        queue: _Queue,
+        on_delivery: OnDelivery,
+        prefetch: int,
+        notify: TransportListener | None = None,
+    ) -> None:
+        self.notify = notify  # None for a reply consumer, which listeners do not hear about
         self.broker = broker
         self.queue = queue
         self.on_delivery = on_delivery
@@ -142,8 +152,14 @@ class _Consumer(Subscription):
         self.broker._pump(self.queue)
 
     async def cancel(self) -> None:
+        self.stopped()
+
+    def stopped(self) -> None:
+        """No longer a consumer of its queue (cancelled, closed, or the queue deleted)."""
         if self in self.queue.consumers:
             self.queue.consumers.remove(self)
+            if self.notify is not None:
+                self.notify(TransportEvent.CONSUMER_STOPPED, self.queue.spec.name)
 
     def return_unsettled(self) -> None:
         """What a closed channel does: unsettled deliveries go back to the queue, redelivered."""
@@ -153,8 +169,7 @@ class _Consumer(Subscription):
             else:
                 self.broker._dead_letter(self.queue, stored.message, "delivery_limit")
         self.unsettled.clear()
-        if self in self.queue.consumers:
-            self.queue.consumers.remove(self)
+        self.stopped()
         self.broker._pump(self.queue)
 
 
@@ -233,7 +248,8 @@ class MemoryBroker:
     def _delete_queue(self, name: str) -> None:
         found = self._queues.pop(name, None)
         if found is not None:
-            found.consumers.clear()
+            for consumer in list(found.consumers):
+                consumer.stopped()
             found.messages.clear()
         for routes in self._bindings.values():
             for queues in routes.values():
@@ -499,10 +515,17 @@ class MemoryTransport(Transport):
     ) -> Subscription:
         # A memory broker's queues are never deleted under a consumer: ``topology`` is not needed again.
         self._require_open()
+        return self._consume(queue, on_delivery, prefetch, self._notify)
+
+    def _consume(
+        self, queue: QueueSpec, on_delivery: OnDelivery, prefetch: int, notify: TransportListener | None
+    ) -> _Consumer:
         self.broker._declare(TopologySpec(queues=(queue,)))
-        consumer = _Consumer(self.broker, self.broker._queue(queue.name), on_delivery, prefetch)
+        consumer = _Consumer(self.broker, self.broker._queue(queue.name), on_delivery, prefetch, notify)
         self._consumers.append(consumer)
         consumer.queue.consumers.append(consumer)
+        if notify is not None:
+            notify(TransportEvent.CONSUMER_STARTED, queue.name)
         self.broker._pump(consumer.queue)
         return consumer
 
@@ -520,7 +543,7 @@ class MemoryTransport(Transport):
             await delivery.ack()  # stands in for RabbitMQ's no-ack consumer
             listener.on_reply(delivery)
 
-        await self.consume(QueueSpec(self._reply_queue, durable=False), on_reply, prefetch=_UNLIMITED)
+        self._consume(QueueSpec(self._reply_queue, durable=False), on_reply, _UNLIMITED, None)
         return self._reply_queue
 
 

@@ -122,11 +122,13 @@ class Caller:
         *,
         headers: Headers | None = None,
         message_id: str | None = None,
+        replied: Callable[[Headers], None] | None = None,
     ) -> Any:
         """Publish ``request`` and return its decoded result, or raise what the reply says.
 
         ``headers`` (already checked) go on the request; ``message_id`` is its
-        message id (by default its correlation id).
+        message id (by default its correlation id). ``replied`` gets the reply's
+        headers when it arrives (for hooks).
         """
         body = encode(request, self._content_type, label=info.wire_name)
         started = time.monotonic()
@@ -137,6 +139,8 @@ class Caller:
                 reply = await self._exchange_messages(info, body, deadline, headers, message_id)
         except TimeoutError:
             raise CallTimeout(info.wire_name, seconds) from None
+        if replied is not None:
+            replied(reply.headers)
         return self._result(info, reply, time.monotonic() - started)
 
     async def _exchange_messages(

@@ -8,6 +8,8 @@ Both raise only Burrow's exceptions.
 from __future__ import annotations
 
 import abc
+import enum
+import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -27,7 +29,11 @@ __all__ = [
     "Subscription",
     "TopologySpec",
     "Transport",
+    "TransportEvent",
+    "TransportListener",
 ]
+
+log = logging.getLogger("burrow.transport")
 
 Headers = dict[str, Any]
 
@@ -200,6 +206,19 @@ class ReplyListener(Protocol):
         """The reply consumer is back after ``on_lost``; new requests name ``address`` as reply_to."""
 
 
+class TransportEvent(enum.StrEnum):
+    """What happened to a transport's connection or to one of its consumers (``Transport.add_listener``)."""
+
+    CONNECTION_LOST = "connection-lost"  # the connection dropped; it is being restored
+    CONNECTION_RESTORED = "connection-restored"  # connected again, consumers restored
+    CONSUMER_STARTED = "consumer-started"  # the broker delivers a queue to a consumer (again)
+    CONSUMER_STOPPED = "consumer-stopped"  # it stopped: cancelled, its queue deleted, or the connection lost
+
+
+TransportListener = Callable[[TransportEvent, str | None], None]
+"""Called with the event and, for a consumer's, its queue (None for the connection's)."""
+
+
 class Subscription(abc.ABC):
     """A running consumer."""
 
@@ -215,6 +234,26 @@ class Subscription(abc.ABC):
 
 class Transport(abc.ABC):
     """Connection to a broker. Lifecycle: ``open`` once, then ``close`` once."""
+
+    _listeners: tuple[TransportListener, ...] = ()
+
+    def add_listener(self, listener: TransportListener) -> None:
+        """Call ``listener(event, queue)`` when the connection is lost or restored and a consumer starts or stops.
+
+        Consumer events name the queue of a ``consume`` subscription (a call's
+        reply consumer is not one). A listener runs on the event loop and must
+        not block; what it raises is logged. Adding the same listener twice
+        adds it once.
+        """
+        if listener not in self._listeners:
+            self._listeners = (*self._listeners, listener)
+
+    def _notify(self, event: TransportEvent, queue: str | None = None) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event, queue)
+            except Exception:
+                log.exception("a transport listener failed on %s", event)
 
     @abc.abstractmethod
     async def open(self) -> None:

@@ -16,8 +16,10 @@ The trace context travels in the W3C ``traceparent`` and ``tracestate`` headers
 (the globally configured propagator's). A handled message's span is the child
 of its sender's span and is current while the handler runs, so the handler's
 own sends and calls (through a client with this hook) join the same trace.
-Retries and delayed deliveries keep the sender's context, and their span also
-links to the sender's span.
+The worker's own publishes (a call's reply, a retry, a dead letter) are
+``PRODUCER`` spans inside the handling span, and carry their own context: a
+retried message's next attempt is a child of the retry's publish span, in the
+same trace. Retries and delayed deliveries also link to the span that sent them.
 
 This module imports ``opentelemetry``; ``burrow.sdk`` itself never does.
 """
@@ -44,12 +46,14 @@ DESTINATION_NAME = "messaging.destination.name"
 MESSAGE_ID = "messaging.message.id"
 CONVERSATION_ID = "messaging.message.conversation_id"
 ROUTING_KEY = "messaging.rabbitmq.destination.routing_key"
+TEMPORARY = "messaging.destination.temporary"
 ERROR_TYPE = "error.type"
 # Burrow's own, in its namespace.
 CONTRACT = "burrow.contract"
 ATTEMPT = "burrow.attempt"
 OUTCOME = "burrow.outcome"
 DEAD_REASON = "burrow.dead_reason"
+PUBLISHED = "burrow.published"  # what a worker's own publish is: reply, retry, dead-letter or requeue
 
 _FAILED = frozenset({Outcome.ERROR, Outcome.RETRIED, Outcome.DEAD_LETTERED})
 
@@ -84,6 +88,39 @@ class TracingHook(Hook):
             message.headers.update(carrier)
             try:
                 return await proceed()
+            except Exception as exc:
+                span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
+                raise
+            finally:
+                if message.reply_headers is not None:
+                    _link_reply(span, message.reply_headers)
+
+    async def around_publish(self, message: Sending, proceed: Callable[[], Awaitable[None]]) -> None:
+        # A reply goes to the caller's temporary reply queue: named in an attribute, not in the
+        # span name, which the conventions keep to destinations of low cardinality.
+        temporary = message.kind == "reply"
+        destination = _destination(message.exchange, message.routing_key)
+        attributes: dict[str, Any] = {
+            SYSTEM: "rabbitmq",
+            OPERATION_NAME: "publish",
+            OPERATION_TYPE: "send",
+            DESTINATION_NAME: destination,
+            ROUTING_KEY: message.routing_key,
+            MESSAGE_ID: message.message_id,
+            CONTRACT: message.contract,
+            PUBLISHED: message.kind,
+        }
+        if temporary:
+            attributes[TEMPORARY] = True
+        name = "publish (temporary)" if temporary else f"publish {destination}"
+        with self._tracer.start_as_current_span(
+            name, kind=SpanKind.PRODUCER, attributes=attributes, record_exception=True
+        ) as span:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            message.headers.update(carrier)
+            try:
+                await proceed()
             except Exception as exc:
                 span.set_attribute(ERROR_TYPE, type(exc).__qualname__)
                 raise
@@ -128,6 +165,17 @@ class TracingHook(Hook):
                 span.set_attribute(ERROR_TYPE, _error_type(message))
                 span.set_status(Status(StatusCode.ERROR, str(message.outcome)))
             span.end()
+
+
+def _link_reply(span: trace.Span, headers: dict[str, Any]) -> None:
+    """Link a call's span to its reply's publish when the worker traced it in a trace of its own.
+
+    A worker that continues the caller's trace needs no link: its reply is a
+    descendant of this span already.
+    """
+    replied = trace.get_current_span(propagate.extract(_text_headers(headers))).get_span_context()
+    if replied.is_valid and replied.trace_id != span.get_span_context().trace_id:
+        span.add_link(replied)
 
 
 def _destination(exchange: str, routing_key: str) -> str:

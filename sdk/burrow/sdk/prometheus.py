@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from burrow.sdk._hooks import Handling, Hook, Outcome, Sending
+from burrow.sdk._transport import TransportEvent
 from burrow.sdk._wire import HEADER_DUE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -94,6 +95,20 @@ class MetricsHook(Hook):
             DURATION_BUCKETS,
         )
 
+        self.reconnects = Counter(
+            "reconnects",
+            "Connections to the broker restored after a loss (a client's and a worker's each count).",
+            namespace=namespace,
+            registry=registry,
+        )
+        self.consumers = Gauge(
+            "consumers",
+            "Consumers a worker has on each queue now (0 while the queue or the connection is gone).",
+            ["queue"],
+            namespace=namespace,
+            registry=registry,
+        )
+
         # Labelled children by label values: ``labels()`` costs more than the update itself.
         self._children: dict[tuple[Any, ...], Any] = {}
 
@@ -103,6 +118,14 @@ class MetricsHook(Hook):
         if child is None:
             child = self._children[key] = metric.labels(*values)
         return child
+
+    def on_transport_event(self, event: TransportEvent, queue: str | None) -> None:
+        if event is TransportEvent.CONNECTION_RESTORED:
+            self.reconnects.inc()
+        elif queue is not None and event is TransportEvent.CONSUMER_STARTED:
+            self._child(self.consumers, queue).inc()
+        elif queue is not None and event is TransportEvent.CONSUMER_STOPPED:
+            self._child(self.consumers, queue).dec()
 
     async def around_send(self, message: Sending, proceed: Callable[[], Awaitable[Any]]) -> Any:
         is_call = message.kind == "call"

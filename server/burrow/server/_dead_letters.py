@@ -26,7 +26,7 @@ from burrow.sdk._wire import (
     HEADER_ORIGINAL_QUEUE,
     HEADER_ORIGINAL_ROUTING_KEY,
 )
-from burrow.server._hooked import note
+from burrow.server._hooked import note, publish
 
 __all__ = ["DeadReason", "counted_copy", "dead_letter"]
 
@@ -75,7 +75,7 @@ async def dead_letter(
             HEADER_ORIGINAL_QUEUE: delivery.queue,
         }
     )
-    await transport.publish(
+    await publish(
         OutgoingMessage(
             exchange="",  # the default exchange routes straight to the queue named by the key
             routing_key=queue,
@@ -87,7 +87,9 @@ async def dead_letter(
             timestamp=delivery.timestamp,
             app_id=delivery.app_id,
             correlation_id=delivery.correlation_id,
-        )
+        ),
+        "dead-letter",
+        transport.publish,
     )
     await delivery.ack()
     note(Outcome.DEAD_LETTERED, dead_reason=reason.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import inspect
 import logging
@@ -29,12 +30,13 @@ from burrow.sdk import (
     Unroutable,
 )
 from burrow.sdk._delay import wait_until_due
-from burrow.sdk._hooks import Hook
+from burrow.sdk._hooks import Hook, Outcome
 from burrow.sdk._retry import NO_RETRY
 from burrow.sdk._wire import HEADER_DELIVERIES, HEADER_DUE
 from burrow.server._context import Context
 from burrow.server._dead_letters import DeadReason, counted_copy, dead_letter
-from burrow.server._hooked import handle_hooked
+from burrow.server._hooked import handle_hooked, note, publish, publishing_hooks
+from burrow.server._logging import message_fields
 from burrow.server._replies import reply_rejected, serve_call
 from burrow.server._retry import Retrier, attempt_of
 
@@ -128,6 +130,7 @@ class Dispatcher:
         hooks: tuple[Hook, ...] | None = None,
     ) -> None:
         self._hooks = hooks
+        self._publishers = publishing_hooks(hooks) if hooks is not None else ()
         self._topology = topology
         self._time_limit = time_limit
         self._delivery_limit = delivery_limit
@@ -142,20 +145,29 @@ class Dispatcher:
     async def __call__(self, delivery: Delivery) -> None:
         if not self._accepting():
             # Arrived after shutdown began: not started, so it goes back untouched.
-            await _settle_quietly(delivery.reject(requeue=True))
+            if self._hooks is None:
+                await _give_back(delivery)
+            else:
+                await handle_hooked(self._hooks, _give_back, delivery)
             return
         task = asyncio.current_task()
         assert task is not None
         self._in_flight.add(task)
         try:
-            if delivery.redelivered and self._delivery_limit is not None and await self._redelivered(delivery):
+            if delivery.redelivered and self._delivery_limit is not None:
+                settle = self._redelivery(delivery)
+                # Settled without running the handler; the hooks still see how.
+                if self._hooks is None:
+                    await settle(delivery)
+                else:
+                    await handle_hooked(self._hooks, settle, delivery, self._publishers)
                 return
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             if self._hooks is None:
                 await self._dispatch(delivery)
             else:
-                await handle_hooked(self._hooks, self._dispatch, delivery)
+                await handle_hooked(self._hooks, self._dispatch, delivery, self._publishers)
         except asyncio.CancelledError:
             # The worker gave up waiting for this handler at shutdown.
             await _settle_quietly(delivery.reject(requeue=True))
@@ -253,7 +265,10 @@ class Dispatcher:
                 # A sync wrapper found by unwrapping returns the coroutine; one that ran it itself does not.
                 return await result if inspect.isawaitable(result) else result
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._executor, binding.handler, message, context)
+            # In a copy of this task's context, as asyncio.to_thread does: the thread sees what
+            # hooks set around the handler (the current span), so its own sends join the trace.
+            run = contextvars.copy_context().run
+            result = await loop.run_in_executor(self._executor, run, binding.handler, message, context)
             if inspect.isawaitable(result):
                 # A plain function that returns a coroutine (a lambda, a sync decorator
                 # around an async handler): its work is in the coroutine, so it runs here.
@@ -284,8 +299,8 @@ class Dispatcher:
         )
         await reply_rejected(self._transport, delivery, detail)
 
-    async def _redelivered(self, delivery: Delivery) -> bool:
-        """Count a delivery that came back unsettled on a classic queue; True when it was settled here.
+    def _redelivery(self, delivery: Delivery) -> Callable[[Delivery], Awaitable[None]]:
+        """How to settle a delivery that came back unsettled on a classic queue.
 
         A quorum queue counts returns itself and dead-letters past its
         ``x-delivery-limit``. A classic queue does not: the count travels in
@@ -296,23 +311,37 @@ class Dispatcher:
         assert self._delivery_limit is not None
         previous = delivery.headers.get(HEADER_DELIVERIES)
         deliveries = (previous if _is_count(previous) else 1) + 1
-        returns = deliveries - 1
-        if returns > self._delivery_limit:
-            detail = (
-                f"came back unsettled {returns} times, more than the delivery limit of {self._delivery_limit}: "
-                "its worker died, hung or lost its connection while handling it"
-            )
-            log.error("dead-lettering %s message %r: %s", delivery.type, delivery.message_id, detail)
-            await dead_letter(
-                self._transport,
-                delivery,
-                queue=self._dead_letter_queue,
-                reason=DeadReason.DELIVERY_LIMIT,
-                error_type="DeliveryLimit",
-                error_message=detail,
-            )
-            await reply_rejected(self._transport, delivery, detail)
-            return True
+        if deliveries - 1 > self._delivery_limit:
+            return functools.partial(self._dead_letter_redelivered, returns=deliveries - 1)
+        return functools.partial(self._count_delivery, deliveries=deliveries)
+
+    async def _dead_letter_redelivered(self, delivery: Delivery, *, returns: int) -> None:
+        detail = (
+            f"came back unsettled {returns} times, more than the delivery limit of {self._delivery_limit}: "
+            "its worker died, hung or lost its connection while handling it"
+        )
+        log.error(
+            "dead-lettering %s message %r: %s",
+            delivery.type,
+            delivery.message_id,
+            detail,
+            extra={
+                **message_fields(delivery.type, delivery.message_id, attempt_of(delivery), "dead-lettered"),
+                "dead_reason": DeadReason.DELIVERY_LIMIT.value,
+            },
+        )
+        await dead_letter(
+            self._transport,
+            delivery,
+            queue=self._dead_letter_queue,
+            reason=DeadReason.DELIVERY_LIMIT,
+            error_type="DeliveryLimit",
+            error_message=detail,
+        )
+        await reply_rejected(self._transport, delivery, detail)
+
+    async def _count_delivery(self, delivery: Delivery, *, deliveries: int) -> None:
+        assert self._delivery_limit is not None
         log.warning(
             "%s message %r came back unsettled (delivery %d of at most %d)",
             delivery.type,
@@ -320,9 +349,9 @@ class Dispatcher:
             deliveries,
             self._delivery_limit + 1,
         )
-        await self._transport.publish(counted_copy(delivery, deliveries))
+        await publish(counted_copy(delivery, deliveries), "requeue", self._transport.publish)
         await delivery.ack()
-        return True
+        note(Outcome.REQUEUED)
 
     async def _contain(self, delivery: Delivery, exc: Exception) -> None:
         """Dead-letter a delivery the worker itself failed on, instead of requeueing it in a loop."""
@@ -349,6 +378,11 @@ class Dispatcher:
 
 def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+async def _give_back(delivery: Delivery) -> None:
+    await _settle_quietly(delivery.reject(requeue=True))
+    note(Outcome.REQUEUED)
 
 
 async def _settle_quietly(settling: Awaitable[None]) -> None:

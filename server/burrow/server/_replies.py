@@ -32,7 +32,7 @@ from burrow.sdk._errors import Unroutable
 from burrow.sdk._hooks import Outcome
 from burrow.sdk._ids import new_message_id
 from burrow.sdk._wire import HEADER_DEADLINE, HEADER_REPLY, REPLY_ERROR, REPLY_RESULT
-from burrow.server._hooked import note
+from burrow.server._hooked import note, publish
 
 __all__ = ["ms_past_deadline", "reply_rejected", "serve_call"]
 
@@ -116,7 +116,7 @@ async def _publish(transport: Transport, delivery: Delivery, reply: _Reply) -> N
         return
     kind, body = reply
     try:
-        await transport.publish(
+        await publish(
             OutgoingMessage(
                 exchange="",  # the default exchange routes to the queue named by the key
                 routing_key=delivery.reply_to,
@@ -127,7 +127,9 @@ async def _publish(transport: Transport, delivery: Delivery, reply: _Reply) -> N
                 headers={HEADER_REPLY: kind},
                 correlation_id=delivery.correlation_id,
                 persistent=False,
-            )
+            ),
+            "reply",
+            transport.publish,
         )
     except Unroutable:
         # The caller's connection, and its reply queue with it, is gone: nobody to answer.

@@ -8,6 +8,7 @@ original (at-least-once), and nothing is lost.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -23,7 +24,7 @@ from burrow.sdk._wire import (
     HEADER_FIRST_FAILED_AT,
 )
 from burrow.server._dead_letters import DeadReason, dead_letter
-from burrow.server._hooked import note
+from burrow.server._hooked import note, publish
 from burrow.server._logging import message_fields
 
 __all__ = ["Retrier", "attempt_of"]
@@ -76,8 +77,9 @@ class Retrier:
                 exc_info=error,
                 extra=message_fields(delivery.type, delivery.message_id, attempt, "retried"),
             )
-            await self._delayer.publish(
-                self._retry_copy(delivery, attempt, routing_key), delay=delay, queue=delivery.queue
+            copy = self._retry_copy(delivery, attempt, routing_key)
+            await publish(
+                copy, "retry", functools.partial(self._delayer.publish, delay=delay, queue=delivery.queue), delay=delay
             )
             await delivery.ack()
             return

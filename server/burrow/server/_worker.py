@@ -21,7 +21,7 @@ from burrow.sdk import (
     Transport,
     contract_info,
 )
-from burrow.sdk._hooks import Hook, installed
+from burrow.sdk._hooks import Hook, installed, listen
 from burrow.sdk._retry import RetryPolicy
 from burrow.sdk._url import BrokerURL, broker_url
 from burrow.server._context import Context
@@ -224,6 +224,7 @@ class Worker:
         served = self._plan()
         if self._transport is None:
             self._transport = AmqpTransport(broker_url(self.url), connection_name=self.name)
+        listen(self._hooks, self._transport)
         if slots := sync_slots(served):
             self._executor = ThreadPoolExecutor(self._threads or slots, thread_name_prefix="burrow-handler")
         self._state = WorkerState.RUNNING
