@@ -5,6 +5,7 @@ can tell which process handled what. With ``BURROW_TEST_HOLD`` set it holds
 every task until its process receives SIGUSR1, so the test decides when
 in-flight work may end. The signal handler is installed when the worker is
 made, before any task arrives, so a SIGUSR1 is never the default's kill.
+``BURROW_TEST_FAIL_PROCESS=N`` makes process N fail each time it starts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ log = logging.getLogger("process_worker")
 
 
 def make_worker() -> Worker:
+    failing = os.environ.get("BURROW_TEST_FAIL_PROCESS")
+    if failing and os.environ.get("BURROW_WORKER_PROCESS") == failing:
+        raise RuntimeError(f"process {failing} fails to start, as the test asked")
     hold = bool(os.environ.get("BURROW_TEST_HOLD"))
     early = False  # a SIGUSR1 that came before the first task
     released: asyncio.Event | None = None

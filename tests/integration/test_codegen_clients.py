@@ -85,8 +85,8 @@ async def test_billing_calls_cleanup_without_importing_contracts(amqp_url: str, 
 
 async def test_billing_deletes_later_with_a_durable_delay(amqp_url: str, cleanup: ObservedCleanup) -> None:
     async with from_lock.Client.connect(amqp_url) as client:
-        await billing.expire_download(client, "c.txt", after=0.5)
-        assert (cleanup.root / "c.txt").exists()
+        await billing.expire_download(client, "c.txt", after=3)
+        assert (cleanup.root / "c.txt").exists()  # (0.5 s was not always enough for the send to return first)
     assert await asyncio.wait_for(cleanup.deleted.get(), 30) == "c.txt"
 
 

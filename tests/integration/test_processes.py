@@ -68,9 +68,15 @@ class Supervised:
 
 
 @asynccontextmanager
-async def supervised(url: str, *options: str, hold: bool = False) -> AsyncIterator[Supervised]:
+async def supervised(
+    url: str, *options: str, hold: bool = False, failing_process: int | None = None
+) -> AsyncIterator[Supervised]:
     """Run ``burrow worker --processes 2``; kill it (by its pid) only if the test did not stop it."""
-    env = {**os.environ, "BURROW_TEST_HOLD": "1" if hold else ""}
+    env = {
+        **os.environ,
+        "BURROW_TEST_HOLD": "1" if hold else "",
+        "BURROW_TEST_FAIL_PROCESS": "" if failing_process is None else str(failing_process),
+    }
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "burrow.cli", "worker", "tests.integration._process_worker:make_worker"),
         *("--url", url, "--processes", "2", *options),
@@ -193,18 +199,30 @@ async def test_processes_that_cannot_reach_the_broker_end_the_supervisor_with_it
 
 
 async def test_a_process_that_keeps_failing_to_start_ends_the_supervisor(amqp_url: str) -> None:
+    async with supervised(amqp_url, failing_process=1) as worker:
+        code = await worker.wait(safety=10 * WAIT)  # five starts and four pauses on a loaded machine
+    assert code == 70  # the child's own exit code: an unexpected error
+    assert worker.count("burrow: error: worker process 1 could not start 5 times in a row") == 1
+    assert worker.count("process 1 fails to start, as the test asked") >= 5
+    assert worker.count("could not start: it exited with code") == 4  # then it gave up
+    assert worker.count("worker burrow-worker serving") == 1  # process 2 started
+    assert all(gone(pid) for pid in worker.children().values())
+
+
+async def test_a_taken_http_port_ends_the_supervisor_at_once_with_one_line(amqp_url: str) -> None:
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        # Process 1 listens on PORT, which is taken; process 2 on PORT+1.
+        # Process 1 listens on PORT, which is taken: a configuration error, not worth a restart.
         async with supervised(amqp_url, "--http-port", str(port)) as worker:
-            code = await worker.wait(safety=10 * WAIT)  # five starts and four pauses on a loaded machine
-    assert code != 0
-    assert worker.count("burrow: error: worker process 1 could not start 5 times in a row") == 1
-    assert worker.count("worker process 1 (pid") >= 5
-    assert worker.count("could not start: it exited with code") == 4  # then it gave up
-    assert worker.count(f"/metrics on http://0.0.0.0:{port + 1}/") == 1  # process 2 started, on PORT+1
+            code = await worker.wait(safety=10 * WAIT)
+    assert code == 2
+    assert worker.count(f"burrow: error: cannot serve the ops endpoint on 0.0.0.0:{port}: ") == 1
+    errors = [line for line in worker.log if line.startswith("burrow: error: worker process")]
+    assert errors == [
+        "burrow: error: worker process 1 could not start because of its configuration: it exited with code 2\n"
+    ]
     assert all(gone(pid) for pid in worker.children().values())
 
 

@@ -245,10 +245,11 @@ class _Settlement:
     async def ack(self, multiple: bool = False) -> None:
         channel = self._take()
         try:
-            # wait=False: an ack is not confirmed by the broker either way, so waiting
-            # for the writer to have written it costs a future and a wake-up per
-            # delivery and guarantees nothing more. A closed channel still raises here.
-            await channel.basic_ack(self._tag, multiple=multiple, wait=_WAIT_FOR_WRITE)
+            # Waits for the frame to be written (unlike a publish, which waits for its
+            # confirm): closing the connection drops frames still queued for the writer,
+            # so an ack not written yet would be lost at a graceful stop, and its message
+            # handled twice.
+            await channel.basic_ack(self._tag, multiple=multiple)
         except Exception:
             with _mapped_errors("acknowledging a message"):  # on the error path only, as in publish
                 raise

@@ -141,6 +141,8 @@ class Dispatcher:
         self._in_flight = in_flight
         self._accepting = accepting
         self._retrier = retrier or Retrier(transport, Topology())
+        # Message ids whose counted copy is published but whose original is not acked yet.
+        self._counting: dict[str, asyncio.Event] = {}
 
     async def __call__(self, delivery: Delivery) -> None:
         if not self._accepting():
@@ -162,6 +164,11 @@ class Dispatcher:
                 else:
                     await handle_hooked(self._hooks, settle, delivery, self._publishers)
                 return
+            if self._counting and (counting := self._counting.get(delivery.message_id or "")) is not None:
+                # The copy can arrive before its original is acked (a confirm waits for the disk,
+                # a delivery does not). Run it first and a poison message that kills the worker
+                # brings back both, and each keeps its own count: wait for the ack.
+                await counting.wait()
             if HEADER_DUE in delivery.headers:  # skips a coroutine per delivery for messages sent without delay
                 await wait_until_due(delivery.headers)  # a delayed message may arrive up to 175 ms early
             if self._hooks is None:
@@ -349,8 +356,15 @@ class Dispatcher:
             deliveries,
             self._delivery_limit + 1,
         )
-        await publish(counted_copy(delivery, deliveries), "requeue", self._transport.publish)
-        await delivery.ack()
+        key = delivery.message_id or ""
+        counting = self._counting[key] = asyncio.Event()
+        try:
+            await publish(counted_copy(delivery, deliveries), "requeue", self._transport.publish)
+            await delivery.ack()
+        finally:
+            if self._counting.get(key) is counting:
+                del self._counting[key]
+            counting.set()
         note(Outcome.REQUEUED)
 
     async def _contain(self, delivery: Delivery, exc: Exception) -> None:

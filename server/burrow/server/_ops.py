@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from burrow.sdk import ConfigurationError
+
 __all__ = ["OpsServer", "exposition"]
 
 log = logging.getLogger("burrow.worker")
@@ -51,7 +53,12 @@ class OpsServer:
         return port
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self._host, self._port)
+        try:
+            self._server = await asyncio.start_server(self._serve, self._host, self._port)
+        except OSError as exc:  # taken, or not ours to bind: the deployment's settings are wrong
+            raise ConfigurationError(
+                f"cannot serve the ops endpoint on {self._host}:{self._port}: {exc.strerror or exc}"
+            ) from exc
         log.info("serving /healthz, /readyz and /metrics on http://%s:%d/", self._host, self.port)
 
     async def stop(self) -> None:
