@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from burrow.cli import main
@@ -90,18 +93,27 @@ async def test_the_worker_gives_up_on_a_broker_that_never_comes(amqp_url: str) -
     assert "Traceback" not in "".join(worker.log)
 
 
-def test_a_classic_queue_of_an_earlier_version_stops_the_worker_with_a_hint(
-    amqp_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+WORKER = "tests.integration._crashing_worker:make_worker"
+
+
+def test_a_classic_queue_of_an_earlier_version_stops_the_worker_with_a_hint(amqp_url: str) -> None:
     async def declare_classic() -> None:
         async with raw_channel(amqp_url) as channel:
             await channel.declare_queue("cleanup", durable=True)  # as earlier versions did: no arguments
 
     asyncio.run(declare_classic())
-    code, out, err = run(capsys, "worker", "tests.integration._crashing_worker:make_worker", "--url", amqp_url)
-    assert code == 3
-    assert out == ""
-    (error, hint) = [line for line in err if line.startswith(("burrow: error:", "hint:"))]
+    # In a child process: `burrow worker` sets up logging to the stderr it finds.
+    done = subprocess.run(
+        [sys.executable, "-m", "burrow.cli", "worker", WORKER, "--url", amqp_url],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stdout == ""
+    (error, hint) = [line for line in done.stderr.splitlines() if line.startswith(("burrow: error:", "hint:"))]
     assert error.startswith(
         "burrow: error: queue 'cleanup' exists without the quorum arguments Burrow declares by default "
         "(the broker said: inequivalent arg '"
