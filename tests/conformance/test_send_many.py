@@ -84,7 +84,8 @@ class Watched(Transport):
 
 
 async def test_a_streamed_send_many_sends_every_task_once_with_a_bounded_window(stack: Stack) -> None:
-    count, window = 50_000, 100
+    # 50,000 through the in-memory broker; on RabbitMQ 10,000 show the same window for a fifth of the time.
+    count, window = (50_000 if stack.memory is not None else 10_000), 100
     transport = Watched(stack.transport())
     taken = 0
     ahead: list[int] = []  # tasks taken from the stream but not yet confirmed, at each take
