@@ -87,7 +87,9 @@ async def produce_windowed(url: str, count: int, exchange: str = EXCHANGE) -> tu
         return start, time.monotonic(), time.process_time() - cpu
 
 
-async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]) -> tuple[float, float]:
+async def consume(
+    url: str, count: int, prefetch: int, ready: Callable[[], None], *, queue_type: str = "classic"
+) -> tuple[float, float]:
     """Handle ``count`` tasks and return when the first and the last one were handled."""
     decode = msgspec.json.Decoder(Touch).decode
     handled = 0
@@ -106,7 +108,9 @@ async def consume(url: str, count: int, prefetch: int, ready: Callable[[], None]
     async with await aio_pika.connect(url) as connection:
         channel = await connection.channel()
         exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
-        queue = await channel.declare_queue(QUEUES[0], durable=True)
+        queue = await channel.declare_queue(
+            QUEUES[0], durable=True, arguments=None if queue_type == "classic" else {"x-queue-type": queue_type}
+        )
         await queue.bind(exchange, ROUTING_KEY)
         # The underlying aiormq channel: aio-pika's own consume wraps every
         # delivery in an IncomingMessage and a second task, which costs ~40%.

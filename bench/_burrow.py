@@ -4,6 +4,9 @@
 ``hooked``, a hook that only proceeds (the cost of the seam itself); ``metrics``,
 the Prometheus hook; ``traced``, the OpenTelemetry hook recording spans that are
 exported nowhere (the cost of making them, not of shipping them).
+
+Every side uses a classic queue, as the raw baseline does, except ``quorum``:
+Burrow's default topology, for the quorum-against-classic row.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from burrow.sdk import Client, Hook
+from burrow.sdk import Client, Hook, Topology
 from burrow.server import Context, Worker
 
 from bench._contract import Touch
 
-__all__ = ["HOOKED", "consume", "produce"]
+__all__ = ["CLASSIC", "HOOKED", "QUORUM", "consume", "produce"]
 
 
 HOOKED = ("hooked", "metrics", "traced")
+CLASSIC = Topology(queue_type="classic")  # like the raw baseline's queue
+QUORUM = Topology()  # Burrow's default
 
 
 def _hooks(hooks: str) -> list[Hook]:
@@ -39,16 +44,16 @@ def _hooks(hooks: str) -> list[Hook]:
     return []
 
 
-async def produce(url: str, count: int, *, hooks: str = "") -> tuple[float, float, float]:
+async def produce(url: str, count: int, *, hooks: str = "", topology: Topology = CLASSIC) -> tuple[float, float, float]:
     """Send ``count`` tasks; return (start, end, CPU seconds) of the sending phase."""
-    async with Client.connect(url, hooks=_hooks(hooks)) as client:
+    async with Client.connect(url, hooks=_hooks(hooks), topology=topology) as client:
         cpu, start = time.process_time(), time.monotonic()
         await client.send_many(Touch(index=index, path=f"/tmp/bench/{index}.png") for index in range(count))
         return start, time.monotonic(), time.process_time() - cpu
 
 
 async def consume(
-    url: str, count: int, prefetch: int, ready: Callable[[], None], *, hooks: str = ""
+    url: str, count: int, prefetch: int, ready: Callable[[], None], *, hooks: str = "", topology: Topology = CLASSIC
 ) -> tuple[float, float]:
     """Handle ``count`` tasks and return when the first and the last one were handled."""
     handled = 0
@@ -64,7 +69,7 @@ async def consume(
             last = time.monotonic()
             done.set()
 
-    worker = Worker(url, concurrency=prefetch, grace_period=5, hooks=_hooks(hooks))
+    worker = Worker(url, concurrency=prefetch, grace_period=5, hooks=_hooks(hooks), topology=topology)
     worker.bind(Touch, touch)
     async with worker:
         ready()

@@ -1,6 +1,6 @@
 """The consuming side of one benchmark run, in its own process so that its CPU time is its own.
 
-    python -m bench._consumer {baseline,gather,burrow,hooked,metrics,traced} URL COUNT PREFETCH
+    python -m bench._consumer {baseline,gather,burrow,hooked,metrics,traced,quorum,raw-quorum} URL COUNT PREFETCH
 
 Prints ``ready`` once consuming, then one JSON line: when the first and the last
 task were handled (``time.monotonic``, comparable across processes) and the CPU
@@ -29,6 +29,8 @@ def main(argv: list[str]) -> None:
         "gather": _baseline.consume,
         "burrow": _burrow.consume,
         **{hooks: functools.partial(_burrow.consume, hooks=hooks) for hooks in _burrow.HOOKED},
+        "quorum": functools.partial(_burrow.consume, topology=_burrow.QUORUM),
+        "raw-quorum": functools.partial(_baseline.consume, queue_type="quorum"),
     }
     consume = consumers[side]
     cpu = 0.0

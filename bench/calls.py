@@ -59,6 +59,7 @@ from bench._burrow import HOOKED
 from bench._burrow import _hooks as hooks_for
 
 PREFETCH = 64
+TOPOLOGY = Topology(exchange="bench-calls", queue_type="classic")  # the raw servers use classic queues too
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 TIMEOUT_MS = 30_000
 TEXT = "assets/temp/some-file-name.png"
@@ -135,7 +136,10 @@ async def serve_burrow(url: str, ready: Callable[[], None], variant: str = "burr
         return Answer(n=request.n, text=request.text)
 
     worker = Worker(
-        url, concurrency=PREFETCH, topology=Topology(exchange="bench-calls"), hooks=hooks_for(hooks_of(variant))
+        url,
+        concurrency=PREFETCH,
+        topology=TOPOLOGY,
+        hooks=hooks_for(hooks_of(variant)),
     )
     worker.bind(echo_contract(variant), echo)
     await worker.start()
@@ -314,12 +318,12 @@ class Caller:
 
 async def connect(url: str, variant: str, queue: str) -> Caller:
     if variant == "burrow":
-        client = Client.connect(url, topology=Topology(exchange="bench-calls"))
+        client = Client.connect(url, topology=TOPOLOGY)
         await client.open()
         return Caller(variant, client.call, client.aclose)
     if variant.startswith("burrow-"):
         contract = echo_contract(variant)
-        hooked = Client.connect(url, topology=Topology(exchange="bench-calls"), hooks=hooks_for(hooks_of(variant)))
+        hooked = Client.connect(url, topology=TOPOLOGY, hooks=hooks_for(hooks_of(variant)))
         await hooked.open()
 
         async def call(request: Echo) -> Answer:

@@ -35,7 +35,7 @@ from typing import Any
 
 import aio_pika
 import msgspec
-from burrow.sdk import Client
+from burrow.sdk import Client, Topology
 
 from bench import _baseline
 from bench._contract import EXCHANGE, QUEUES, ROUTING_KEY, TYPE, Touch
@@ -43,6 +43,8 @@ from bench._producer import MEMORY_EXCHANGE
 from bench.tasks import broker, reset
 
 __all__ = ["main"]
+
+CLASSIC = Topology(queue_type="classic")  # the raw side's queue is classic too
 
 Measured = tuple[float, float]  # seconds, CPU seconds
 
@@ -68,7 +70,7 @@ async def raw_sequential(url: str, count: int) -> Measured:
 
 
 async def burrow_sequential(url: str, count: int) -> Measured:
-    async with Client.connect(url) as client:
+    async with Client.connect(url, topology=CLASSIC) as client:
         await client.send(_touch(-1))  # declares the queue, as the raw side does before its clock starts
         cpu, start = time.process_time(), time.monotonic()
         for index in range(count):
@@ -88,7 +90,7 @@ async def raw_burst(url: str, count: int) -> Measured:
 
 
 async def burrow_delayed(url: str, count: int) -> Measured:
-    async with Client.connect(url) as client:
+    async with Client.connect(url, topology=CLASSIC) as client:
         await client.send(_touch(-1), delay=3600)  # declares the cascade, as the raw side declares its queue
         cpu, start = time.process_time(), time.monotonic()
         await client.send_many((_touch(index) for index in range(count)), delay=3600)

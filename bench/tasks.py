@@ -1,6 +1,6 @@
 """Fire-and-forget tasks: Burrow against a lean raw aio-pika baseline, in one run.
 
-    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with gather,hooked,metrics,traced]
+    python -m bench.tasks [--tasks 20000] [--runs 3] [--prefetch 512] [--with SIDE,...]
 
 Uses the broker at ``$RABBITMQ_URL`` (or ``$BURROW_URL``), else starts a private
 node. Each run deletes the benchmark's queues first, starts the consumer in a
@@ -11,7 +11,9 @@ Runs alternate baseline and Burrow (which goes first alternates too); the table
 shows medians. ``--with`` adds sides: ``gather`` (raw aio-pika with every publish
 in flight at once) and Burrow with hooks on the client and the worker
 (docs/observability.md): ``hooked`` (a hook that only proceeds), ``metrics``
-(Prometheus), ``traced`` (OpenTelemetry, exporting nowhere).
+(Prometheus), ``traced`` (OpenTelemetry, exporting nowhere); and on quorum queues
+(the other sides use classic ones, like the baseline): ``quorum`` (Burrow's default
+topology) and ``raw-quorum`` (the baseline on a quorum queue).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
             "gather": _baseline.produce,
             "burrow": _burrow.produce,
             **{hooks: partial(_burrow.produce, hooks=hooks) for hooks in _burrow.HOOKED},
+            "quorum": partial(_burrow.produce, topology=_burrow.QUORUM),
+            "raw-quorum": _baseline.produce_windowed,
         }
         produce = producers[side]
         start, end, cpu = asyncio.run(produce(url, count))
@@ -155,7 +159,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--with",
         dest="extra",
         default="",
-        help="comma-separated extra sides: gather, hooked, metrics, traced (default: none)",
+        help="comma-separated extra sides: gather, hooked, metrics, traced, quorum, raw-quorum (default: none)",
     )
     return parser.parse_args(argv)
 
@@ -163,7 +167,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     extra = tuple(side for side in args.extra.split(",") if side)
-    known = ("gather", *_burrow.HOOKED)
+    known = ("gather", *_burrow.HOOKED, "quorum", "raw-quorum")
     unknown = sorted(set(extra) - set(known))
     if unknown:
         raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(known)}")
