@@ -173,6 +173,30 @@ async def test_an_error_raised_by_the_stream_comes_out_after_the_tasks_before_it
     assert stored == [f'{{"path":"{n}"}}'.encode() for n in range(10)]
 
 
+async def test_a_stream_that_raises_after_failed_sends_reports_both(stack: Stack) -> None:
+    def tasks() -> Iterator[DeleteFile | Note]:
+        yield DeleteFile(path="0")
+        yield Note(text="1")  # its service's queue was never declared: unroutable
+        yield DeleteFile(path="2")
+        raise LookupError("the source ran dry")
+
+    async with stack.client(declare=False) as client:
+        admin = stack.transport()
+        await admin.open()
+        try:
+            await admin.declare(client.topology.service(cleanup))
+        finally:
+            await admin.close()
+        with pytest.raises(ExceptionGroup) as caught:
+            await client.send_many(tasks(), window=4)
+    unroutable, stream_error = caught.value.exceptions
+    assert isinstance(unroutable, Unroutable)
+    assert unroutable.__notes__[-1] == "task #1"
+    assert isinstance(stream_error, LookupError)
+    stored = [message.body for message in await stack.take_all("cleanup")]
+    assert stored == [b'{"path":"0"}', b'{"path":"2"}']
+
+
 @pytest.mark.parametrize("window", [0, -1, 1.5, True])
 async def test_a_wrong_window_or_delay_is_refused_before_anything_is_sent(stack: Stack, window: object) -> None:
     async with stack.client() as client:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.parse
 from typing import Self
 
 import pytest
-from burrow.sdk import AmqpTransport, BrokerUnreachable, Client, ConnectionLost
+from burrow.sdk import AccessRefused, AmqpTransport, BrokerUnreachable, Client, ConnectionLost
 from burrow.server import Context, Worker, WorkerState
 
 from contracts.cleanup import DeleteFile, FileInfo, StatFile
@@ -130,6 +131,15 @@ async def test_a_client_with_several_urls_connects_to_the_first_node_that_answer
     async with Client.connect([dead, amqp_url]) as client:
         await client.send(DeleteFile(path="/tmp/through-the-second"))
     assert await message_count(amqp_url, "cleanup") == 1
+
+
+async def test_a_login_refused_by_a_later_node_is_reported_as_refused(amqp_url: str) -> None:
+    dead = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens on port 1
+    parts = urllib.parse.urlsplit(amqp_url)
+    wrong = parts._replace(netloc=f"{parts.username}:typo@{parts.hostname}:{parts.port}").geturl()
+    with pytest.raises(AccessRefused, match="refused the login"):
+        async with Client.connect([dead, wrong]):
+            pass
 
 
 async def test_when_no_node_answers_the_error_names_the_first_and_counts_the_others() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from burrow.cli import main
 from burrow.cli._main import build_parser
-from burrow.cli._supervisor import MAX_BACKOFF, backoff, cpu_count
+from burrow.cli._supervisor import MAX_BACKOFF, _describe, backoff, cpu_count
 from burrow.cli._worker import _child_command, _merged_concurrency
 from burrow.sdk import ConfigurationError, MemoryBroker
 from burrow.server import Context, Worker
@@ -127,6 +129,14 @@ def test_concurrency_on_the_command_line_overrides_the_workers_per_queue() -> No
     assert _merged_concurrency(worker, [("orders", 5)]) == {"orders": 5, "orders.reports": 3}
     assert _merged_concurrency(worker, [(None, 4), ("orders.reports", 1)]) == {"orders": 4, "orders.reports": 1}
     assert _merged_concurrency(orders_worker(), []) == {"orders": 32, "orders.reports": 32}
+    # QUEUE=N wins over a plain N wherever each stands on the line.
+    assert _merged_concurrency(worker, [("orders.reports", 1), (None, 4)]) == {"orders": 4, "orders.reports": 1}
+
+
+def test_a_process_killed_by_a_signal_without_a_name_is_described_by_its_number() -> None:
+    assert _describe(-signal.SIGKILL) == "was killed by SIGKILL"
+    assert _describe(-(signal.SIGRTMIN + 2)) == f"was killed by signal {signal.SIGRTMIN + 2}"
+    assert _describe(70) == "exited with code 70"
 
 
 def test_concurrency_of_an_unknown_queue_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -195,7 +195,10 @@ class Supervisor:
 
 def _describe(code: int) -> str:
     if code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:  # a real-time signal has no name
+            return f"was killed by signal {-code}"
     return f"exited with code {code}"
 
 

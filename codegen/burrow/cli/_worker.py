@@ -165,7 +165,7 @@ def _select_queues(worker: Worker, queues: list[str]) -> None:
 
 
 def _merged_concurrency(worker: Worker, given: list[tuple[str | None, int]]) -> dict[str, int]:
-    """The worker's concurrency per queue, with the command line's over it (a plain N for every queue)."""
+    """The worker's concurrency per queue, the command line's over it: a plain N for every queue, QUEUE=N over that."""
     known = worker.all_queues
     for queue, _ in given:
         if queue is not None and queue not in known:
@@ -175,7 +175,8 @@ def _merged_concurrency(worker: Worker, given: list[tuple[str | None, int]]) -> 
                 code=EXIT_USAGE,
             )
     merged = {queue: worker.concurrency_of(queue) for queue in known}
-    for queue, number in given:
+    # A plain N sets every queue, then QUEUE=N its own, whatever their order on the line.
+    for queue, number in sorted(given, key=lambda option: option[0] is not None):
         merged.update({queue: number} if queue is not None else dict.fromkeys(known, number))
     return merged
 

@@ -367,9 +367,10 @@ class AmqpTransport(Transport):
             except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
                 with contextlib.suppress(Exception):
                     await connection.close()
-                error = error or _connect_error(url, exc)
-                if isinstance(error, AccessRefused):
-                    raise error from exc  # the next node would refuse the same login
+                current = _connect_error(url, exc)
+                if isinstance(current, AccessRefused):
+                    raise current from exc  # this node answered; the next would refuse the same login
+                error = error or current
                 continue
             return connection
         assert error is not None
@@ -605,6 +606,8 @@ class AmqpTransport(Transport):
             try:
                 return await aio_pika.connect(url, client_properties={"connection_name": name})
             except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+                if isinstance(_connect_error(url, exc), AccessRefused):
+                    raise _connect_error(url, exc) from exc  # this node answered: say what it refused
                 failed = failed or (url, exc)
         assert failed is not None
         raise _connect_error(*failed) from failed[1]

@@ -267,7 +267,8 @@ class Client:
         from 0 in the order ``tasks`` yielded them. A reserved or unencodable
         header, or a wrong ``delay``, ``at`` or ``window``, raises
         ``ConfigurationError`` before anything is sent; an exception raised by
-        ``tasks`` itself is raised as it is, once the sends before it settled.
+        ``tasks`` itself is raised as it is once the sends before it settled, or
+        in the ``ExceptionGroup``, with their failures, if some of them failed.
 
         If cancelled, the tasks in flight are cancelled: each may or may not
         have been published.
@@ -288,7 +289,15 @@ class Client:
                 return service, self._send_soon(info, task, extra)
             return service, self._send_later(info, task, extra, due)
 
-        count = await sends.run(tasks, start, self._declare_ahead)
+        try:
+            count = await sends.run(tasks, start, self._declare_ahead)
+        except Exception as exc:
+            if not sends.failures:
+                raise
+            # Keep the sends that failed before the stream did: the caller must know them too.
+            raise ExceptionGroup(
+                f"the task stream raised after {len(sends.failures)} tasks were not sent", [*sends.failures, exc]
+            ) from None
         if sends.interrupted is not None:
             raise sends.interrupted
         if sends.failures:

@@ -164,7 +164,7 @@ class Dispatcher:
                 else:
                     await handle_hooked(self._hooks, settle, delivery, self._publishers)
                 return
-            if self._counting and (counting := self._counting.get(delivery.message_id or "")) is not None:
+            if self._counting and delivery.message_id and (counting := self._counting.get(delivery.message_id)):
                 # The copy can arrive before its original is acked (a confirm waits for the disk,
                 # a delivery does not). Run it first and a poison message that kills the worker
                 # brings back both, and each keeps its own count: wait for the ack.
@@ -356,13 +356,16 @@ class Dispatcher:
             deliveries,
             self._delivery_limit + 1,
         )
-        key = delivery.message_id or ""
-        counting = self._counting[key] = asyncio.Event()
+        copy = counted_copy(delivery, deliveries)
+        key = copy.message_id  # the original's, or a new one when it had none
+        counting = asyncio.Event()
+        if key:
+            self._counting[key] = counting
         try:
-            await publish(counted_copy(delivery, deliveries), "requeue", self._transport.publish)
+            await publish(copy, "requeue", self._transport.publish)
             await delivery.ack()
         finally:
-            if self._counting.get(key) is counting:
+            if key and self._counting.get(key) is counting:
                 del self._counting[key]
             counting.set()
         note(Outcome.REQUEUED)

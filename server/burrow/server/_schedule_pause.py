@@ -9,7 +9,11 @@ Why a resume does not simply purge the pause marker: a purge skips messages a
 reader holds unacknowledged at that moment, and workers read the marker on every
 tick, so a resume that raced a tick left the marker in place and the schedule
 paused for good. Now a marker held while a newer one is published stays until
-the next reader sees both; at worst one tick reads the older state.
+the next reader sees both.
+
+What remains: a reader holding the markers hides them from another for the
+moment it holds them, so a tick read at that instant (e.g. while `burrow
+schedules list` peeks) finds no marker and sends its task even when paused.
 """
 
 from __future__ import annotations
