@@ -46,7 +46,7 @@ _FINAL = {EXIT_USAGE: "its configuration", EXIT_BROKER: "the broker"}
 
 
 def cpu_count() -> int:
-    """The CPUs this process may run on (a container's limit, not the host's)."""
+    """The CPUs this process may run on: its affinity (a container's cpuset), not a CPU quota."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
