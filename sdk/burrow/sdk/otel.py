@@ -71,15 +71,7 @@ class TracingHook(Hook):
     async def around_send(self, message: Sending, proceed: Callable[[], Awaitable[Any]]) -> Any:
         destination = _destination(message.exchange, message.routing_key)
         kind = SpanKind.CLIENT if message.kind == "call" else SpanKind.PRODUCER
-        attributes: dict[str, Any] = {
-            SYSTEM: "rabbitmq",
-            OPERATION_NAME: "publish",
-            OPERATION_TYPE: "send",
-            DESTINATION_NAME: destination,
-            ROUTING_KEY: message.routing_key,
-            MESSAGE_ID: message.message_id,
-            CONTRACT: message.contract,
-        }
+        attributes = _publish_attributes(message, destination)
         with self._tracer.start_as_current_span(
             f"publish {destination}", kind=kind, attributes=attributes, record_exception=True
         ) as span:
@@ -100,16 +92,7 @@ class TracingHook(Hook):
         # span name, which the conventions keep to destinations of low cardinality.
         temporary = message.kind == "reply"
         destination = _destination(message.exchange, message.routing_key)
-        attributes: dict[str, Any] = {
-            SYSTEM: "rabbitmq",
-            OPERATION_NAME: "publish",
-            OPERATION_TYPE: "send",
-            DESTINATION_NAME: destination,
-            ROUTING_KEY: message.routing_key,
-            MESSAGE_ID: message.message_id,
-            CONTRACT: message.contract,
-            PUBLISHED: message.kind,
-        }
+        attributes = {**_publish_attributes(message, destination), PUBLISHED: message.kind}
         if temporary:
             attributes[TEMPORARY] = True
         name = "publish (temporary)" if temporary else f"publish {destination}"
@@ -176,6 +159,19 @@ def _link_reply(span: trace.Span, headers: dict[str, Any]) -> None:
     replied = trace.get_current_span(propagate.extract(_text_headers(headers))).get_span_context()
     if replied.is_valid and replied.trace_id != span.get_span_context().trace_id:
         span.add_link(replied)
+
+
+def _publish_attributes(message: Sending, destination: str) -> dict[str, Any]:
+    """The messaging attributes of a publish span, a client's or the worker's own."""
+    return {
+        SYSTEM: "rabbitmq",
+        OPERATION_NAME: "publish",
+        OPERATION_TYPE: "send",
+        DESTINATION_NAME: destination,
+        ROUTING_KEY: message.routing_key,
+        MESSAGE_ID: message.message_id,
+        CONTRACT: message.contract,
+    }
 
 
 def _destination(exchange: str, routing_key: str) -> str:
