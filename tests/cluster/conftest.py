@@ -100,9 +100,18 @@ def management(node: LocalRabbitMQ, method: str, path: str, body: Any = None) ->
             "Content-Type": "application/json",
         },
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = response.read()
-    return json.loads(payload) if payload else None
+    # Just after the cluster formed, a node can take longer than a timeout to answer a
+    # vhost's creation (it waits for every node); PUT and GET are safe to send again.
+    attempts = 1 if method == "DELETE" else 3
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                payload = response.read()
+            return json.loads(payload) if payload else None
+        except TimeoutError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
