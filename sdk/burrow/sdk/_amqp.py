@@ -12,6 +12,7 @@ import logging
 import os
 import urllib.parse
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,8 @@ import aiormq.exceptions
 import pamqp.exceptions
 import pamqp.frame
 import yarl
-from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, salvage_header_frame
+from burrow.sdk._amqp_outbox import Outbox
+from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, encode_properties, salvage_header_frame
 from burrow.sdk._errors import (
     AccessRefused,
     BrokerUnreachable,
@@ -60,7 +62,6 @@ log = logging.getLogger("burrow.amqp")
 _PERSISTENT = 2
 _TRANSIENT = 1
 _CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
-_WAIT_FOR_WRITE = False
 _LARGE_BODY = 1024 * 1024  # bytes; larger bodies are published on a channel of their own (``_publish_large``)
 _RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
 _RESTORE_PAUSE_MAX = 10.0
@@ -263,6 +264,61 @@ class _Settlement:
                 raise
 
 
+class _OutboxSettlement:
+    """Acks or rejects one consumed delivery through its channel's outbox, once."""
+
+    __slots__ = ("_outbox", "_tag")
+
+    def __init__(self, outbox: Outbox, tag: int) -> None:
+        self._outbox: Outbox | None = outbox
+        self._tag = tag
+
+    def _take(self) -> Outbox:
+        outbox, self._outbox = self._outbox, None
+        if outbox is None:
+            raise ClientStateError("this delivery was already acked or rejected")
+        return outbox
+
+    async def ack(self, multiple: bool = False) -> None:
+        outbox = self._take()
+        try:
+            await outbox.ack(self._tag, multiple)
+        except Exception:
+            with _mapped_errors("acknowledging a message"):
+                raise
+
+    async def reject(self, requeue: bool = False) -> None:
+        outbox = self._take()
+        try:
+            await outbox.reject(self._tag, requeue)
+        except Exception:
+            with _mapped_errors("rejecting a message"):
+                raise
+
+
+class _Outboxes:
+    """Each aiormq channel's ``Outbox``, made on first use; none for a channel without aiormq's internals."""
+
+    __slots__ = ("_by_channel", "_last")
+
+    def __init__(self) -> None:
+        self._by_channel: weakref.WeakKeyDictionary[aiormq.abc.AbstractChannel, Outbox | None] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._last: Outbox | None = None  # most lookups are for the channel of the one before
+
+    def of(self, channel: aiormq.abc.AbstractChannel) -> Outbox | None:
+        last = self._last
+        if last is not None and last.channel is channel:
+            return last
+        try:
+            outbox = self._by_channel[channel]
+        except KeyError:
+            outbox = self._by_channel[channel] = Outbox(channel) if Outbox.fits(channel) else None
+        self._last = outbox
+        return outbox
+
+
 class _FailoverConnection(aio_pika.RobustConnection):
     """aio-pika's self-healing connection, going round the nodes of a cluster.
 
@@ -334,6 +390,7 @@ class AmqpTransport(Transport):
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
+        self._outboxes = _Outboxes()
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
@@ -432,10 +489,9 @@ class AmqpTransport(Transport):
     async def publish(self, message: OutgoingMessage) -> None:
         if self._publish_channel is None:
             raise ClientStateError("the transport is not open")
-        properties = WireProperties(message) if message.message_id else _pamqp_properties(message)
         try:
             if len(message.body) > _LARGE_BODY:
-                await self._publish_large(message, properties)
+                await self._publish_large(message, self._properties(message))
                 return
             channel = self._raw_publish_channel
             if channel is None or channel.is_closed:
@@ -444,19 +500,30 @@ class AmqpTransport(Transport):
                 # channel meanwhile saves the three coroutines get_underlay_channel
                 # costs on every publish.
                 channel = self._raw_publish_channel = await self._wait_for_publish_channel()
-            # wait=False: the confirm is what a send waits for, and it can only come
-            # after the frame was written, so waiting for the write as well (aiormq's
-            # default) costs a future and a wake-up per publish and nothing else. It
-            # also lets the publishes of one loop iteration queue their frames
-            # without each holding the channel's lock until the writer has run.
-            await channel.basic_publish(  # type: ignore[call-arg]  # aiormq.Channel takes wait=; its abc lags
+            outbox = self._outboxes.of(channel)
+            if outbox is not None and message.message_id:
+                # The publishes of one loop iteration go out as one write.
+                confirmation = outbox.publish(
+                    message.body,
+                    exchange=message.exchange,
+                    routing_key=message.routing_key,
+                    mandatory=message.mandatory,
+                    properties=encode_properties(message),
+                    message_id=message.message_id,
+                )
+                try:
+                    async with asyncio.timeout(self.publish_timeout):
+                        await confirmation
+                finally:
+                    outbox.forget(message.message_id)
+                return
+            await channel.basic_publish(
                 message.body,
                 exchange=message.exchange,
                 routing_key=message.routing_key,
-                properties=properties,
+                properties=self._properties(message),
                 mandatory=message.mandatory,
                 timeout=self.publish_timeout,
-                wait=_WAIT_FOR_WRITE,
             )
         except TimeoutError:
             raise ConnectionLost(
@@ -468,6 +535,10 @@ class AmqpTransport(Transport):
             # publish costs a noticeable share of the publishing CPU.
             with _mapped_errors(f"publishing {message.type}"):
                 raise
+
+    @staticmethod
+    def _properties(message: OutgoingMessage) -> Basic.Properties:
+        return WireProperties(message) if message.message_id else _pamqp_properties(message)
 
     async def _publish_large(self, message: OutgoingMessage, properties: Basic.Properties) -> None:
         """Publish a large body on a channel of its own.
@@ -532,11 +603,22 @@ class AmqpTransport(Transport):
             await channel.set_qos(prefetch_count=prefetch)
             await _declare_queue(channel, queue)
 
+            outboxes = self._outboxes
+
             async def on_message(message: aiormq.abc.DeliveredMessage) -> None:
+                # aiormq runs this callback in a task per delivery, in arrival order:
+                # the outbox learns of each delivery here, before any later one is acked.
+                tag = message.delivery_tag
+                assert tag is not None  # set on every Basic.Deliver
+                outbox = outboxes.of(message.channel)
+                settlement: Settlement | None = None
+                if outbox is not None:
+                    outbox.delivered(tag)
+                    settlement = _OutboxSettlement(outbox, tag)
                 # aiormq cancels the tasks it runs callbacks in when the connection
                 # drops; handlers run in tasks of their own so that a network blip does
                 # not cancel work in progress (its ack then fails; the broker redelivers).
-                task = asyncio.create_task(on_delivery(_delivery(queue.name, message)))
+                task = asyncio.create_task(on_delivery(_delivery(queue.name, message, settlement)))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
