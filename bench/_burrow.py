@@ -7,25 +7,42 @@ exported nowhere (the cost of making them, not of shipping them).
 
 Every side uses a classic queue, as the raw baseline does, except ``quorum``:
 Burrow's default topology, for the quorum-against-classic row.
+
+The ``uvloop`` side is Burrow with both ends on uvloop (``burrow-mq[uvloop]``), the
+baseline staying on asyncio's loop: a row of its own, not a like-for-like comparison.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from burrow.sdk import Client, Hook, Topology
 from burrow.server import Context, Worker
 
 from bench._contract import Touch
 
-__all__ = ["CLASSIC", "HOOKED", "QUORUM", "consume", "produce"]
+__all__ = ["CLASSIC", "HOOKED", "QUORUM", "consume", "produce", "run"]
+
+T = TypeVar("T")
 
 
 HOOKED = ("hooked", "metrics", "traced")
 CLASSIC = Topology(queue_type="classic")  # like the raw baseline's queue
 QUORUM = Topology()  # Burrow's default
+
+
+def run(side: str, main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, on uvloop for the ``uvloop`` side."""
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if side == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
 
 
 def _hooks(hooks: str) -> list[Hook]:

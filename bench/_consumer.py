@@ -1,6 +1,6 @@
 """The consuming side of one benchmark run, in its own process so that its CPU time is its own.
 
-    python -m bench._consumer {baseline,gather,burrow,hooked,metrics,traced,quorum,raw-quorum} URL COUNT PREFETCH
+    python -m bench._consumer {baseline,gather,burrow,hooked,metrics,traced,quorum,raw-quorum,uvloop} URL COUNT PREFETCH
 
 Prints ``ready`` once consuming, then one JSON line: when the first and the last
 task were handled (``time.monotonic``, comparable across processes) and the CPU
@@ -9,7 +9,6 @@ seconds used.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import sys
@@ -31,6 +30,7 @@ def main(argv: list[str]) -> None:
         **{hooks: functools.partial(_burrow.consume, hooks=hooks) for hooks in _burrow.HOOKED},
         "quorum": functools.partial(_burrow.consume, topology=_burrow.QUORUM),
         "raw-quorum": functools.partial(_baseline.consume, queue_type="quorum"),
+        "uvloop": _burrow.consume,
     }
     consume = consumers[side]
     cpu = 0.0
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> None:
         cpu = time.process_time()
         print("ready", flush=True)
 
-    first, last = asyncio.run(consume(url, count, prefetch, ready))
+    first, last = _burrow.run(side, consume(url, count, prefetch, ready))
     print(json.dumps({"first": first, "last": last, "cpu": time.process_time() - cpu}), flush=True)
 
 

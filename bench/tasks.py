@@ -86,9 +86,10 @@ def run_once(side: str, url: str, count: int, prefetch: int) -> Run:
             **{hooks: partial(_burrow.produce, hooks=hooks) for hooks in _burrow.HOOKED},
             "quorum": partial(_burrow.produce, topology=_burrow.QUORUM),
             "raw-quorum": _baseline.produce_windowed,
+            "uvloop": _burrow.produce,
         }
         produce = producers[side]
-        start, end, cpu = asyncio.run(produce(url, count))
+        start, end, cpu = _burrow.run(side, produce(url, count))
         output, _ = consumer.communicate(timeout=CONSUMER_TIMEOUT)
     if consumer.returncode != 0:
         raise RuntimeError(f"the {side} consumer exited with status {consumer.returncode}")
@@ -159,7 +160,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--with",
         dest="extra",
         default="",
-        help="comma-separated extra sides: gather, hooked, metrics, traced, quorum, raw-quorum (default: none)",
+        help="comma-separated extra sides: gather, hooked, metrics, traced, quorum, raw-quorum, uvloop (default: none)",
     )
     return parser.parse_args(argv)
 
@@ -167,7 +168,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     extra = tuple(side for side in args.extra.split(",") if side)
-    known = ("gather", *_burrow.HOOKED, "quorum", "raw-quorum")
+    known = ("gather", *_burrow.HOOKED, "quorum", "raw-quorum", "uvloop")
     unknown = sorted(set(extra) - set(known))
     if unknown:
         raise SystemExit(f"unknown side {unknown[0]!r}; choose from {', '.join(known)}")

@@ -136,6 +136,22 @@ async def test_two_processes_share_a_burst_and_stop_on_sigterm(amqp_url: str) ->
     assert await message_count(amqp_url, "cleanup.dead") == 0
 
 
+async def test_on_uvloop_each_process_handles_its_share_and_stops_on_sigterm(amqp_url: str) -> None:
+    paths = [f"/tmp/uv/{i}" for i in range(200)]
+    async with supervised(amqp_url, "--loop", "uvloop", "--log-level", "DEBUG") as worker:
+        await serving(worker)
+        await send(amqp_url, paths)
+        await worker.until(lambda: len(worker.handled()) >= len(paths), "the burst to be handled")
+        worker.process.send_signal(signal.SIGTERM)
+        assert await worker.wait() == 0
+
+    assert worker.count("event loop: uvloop.Loop") == 2  # both processes, told --loop by the supervisor
+    assert worker.count("event loop: asyncio") == 0
+    assert sorted(path for path, _ in worker.handled()) == sorted(paths)  # each once
+    assert await message_count(amqp_url, "cleanup") == 0
+    assert await message_count(amqp_url, "cleanup.dead") == 0
+
+
 async def test_sigterm_lets_the_in_flight_work_of_every_process_finish_and_loses_nothing(amqp_url: str) -> None:
     paths = [f"/tmp/{i}" for i in range(10)]
     async with supervised(amqp_url, hold=True) as worker:

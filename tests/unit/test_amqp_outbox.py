@@ -15,6 +15,7 @@ import aiormq.exceptions
 import pamqp.frame
 import pytest
 from aiormq.abc import ChannelFrame
+from burrow.sdk._amqp import _OutboxSettlement
 from burrow.sdk._amqp_outbox import Outbox
 from pamqp import body, commands, header
 
@@ -246,3 +247,21 @@ async def test_a_closed_channel_fails_what_was_not_written_and_refuses_more() ->
             future.result()
     with pytest.raises(aiormq.exceptions.ChannelInvalidStateError):
         outbox.ack(1)
+
+
+async def test_a_cancelled_settlement_does_not_cancel_the_write_it_shares() -> None:
+    channel = _Channel()
+    outbox = Outbox(channel)  # type: ignore[arg-type]
+    outbox.delivered(1)
+    outbox.delivered(2)
+    cancelled = asyncio.create_task(_OutboxSettlement(outbox, 1).ack())
+    waiting = asyncio.create_task(_OutboxSettlement(outbox, 2).ack())
+    await _next_iteration()  # both queued their ack
+    await _next_iteration()  # the outbox wrote them, as one
+    (entry,) = _written(channel)
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    entry.drain()  # the writer wrote it
+    await asyncio.wait_for(waiting, 5)
+    assert cancelled.cancelled()
+    assert _settlements(entry) == [("ack", 2, True)]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import sys
 
 import pytest
 from burrow.cli import main
+from burrow.cli._loop import loop_factory
 from burrow.cli._main import build_parser
 from burrow.cli._supervisor import MAX_BACKOFF, _describe, backoff, cpu_count
 from burrow.cli._worker import _child_command, _merged_concurrency
@@ -156,7 +158,37 @@ def test_each_process_runs_the_same_command_with_a_port_of_its_own() -> None:
     second = _child_command(args, worker, 2)
     assert second[1:] == [
         *("-m", "burrow.cli", "--debug", "worker", SLOW_WORKER, "--processes", "1"),
-        *("--log-level", "INFO", "--log-format", "json", "--wait", "60.0", "--url", "amqp://broker/"),
+        *("--log-level", "INFO", "--log-format", "json", "--wait", "60.0", "--loop", "auto"),
+        *("--url", "amqp://broker/"),
         *("--http-port", "9001", "--queue", "cleanup", "--concurrency", "3", "--concurrency", "cleanup=4"),
     ]
     assert _child_command(args, Worker(http_port=0), 2)[-8:-6] == ["--http-port", "0"]  # each picks a free one
+
+
+def test_loop_uvloop_without_uvloop_is_one_line_with_the_install_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if not installed: importing it raises ImportError
+    code, err = run(capsys, "worker", SLOW_WORKER, "--loop", "uvloop")
+    assert (code, err) == (
+        2,
+        "burrow: error: --loop uvloop: uvloop is not installed\n"
+        "hint: pip install 'burrow-mq[uvloop]', or leave --loop at auto to run on asyncio's loop\n",
+    )
+
+
+def test_auto_runs_on_uvloop_where_it_is_installed_and_asyncio_on_asyncios_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvloop
+
+    assert loop_factory("auto") is uvloop.new_event_loop
+    assert loop_factory("asyncio") is None
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    assert loop_factory("auto") is None  # not installed: asyncio's loop, no error
+
+
+def test_the_processes_are_told_the_loop() -> None:
+    args = build_parser().parse_args(["worker", SLOW_WORKER, "--loop", "asyncio", "--processes", "2"])
+    command = _child_command(args, Worker(transport=MemoryBroker().transport()), 1)
+    assert command[command.index("--loop") + 1] == "asyncio"

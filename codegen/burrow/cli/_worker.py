@@ -11,6 +11,8 @@ import sys
 import time
 
 from burrow.cli._errors import EXIT_OK, EXIT_USAGE, CommandError
+from burrow.cli._loop import LOOPS, loop_factory
+from burrow.cli._loop import run as run_on_loop
 from burrow.cli._supervisor import Supervisor, SupervisorLink, cpu_count
 from burrow.cli._targets import import_target
 from burrow.sdk import AmqpTransport, BrokerUnreachable
@@ -89,6 +91,13 @@ def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="run N worker processes, or 'auto' for one per CPU; one that dies is started again, SIGTERM stops "
         "them all gracefully, and with --http-port process i listens on PORT+i-1 (default: 1)",
     )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=LOOPS,
+        help="the event loop: uvloop where it is installed (pip install 'burrow-mq[uvloop]'), asyncio's own, "
+        "or uvloop or fail (default: auto)",
+    )
     parser.set_defaults(run=_run_worker)
 
 
@@ -146,9 +155,10 @@ def _run_worker(args: argparse.Namespace) -> int:
     if args.concurrency:
         worker.concurrency = _merged_concurrency(worker, args.concurrency)
     worker.check()  # once, in one line, rather than in every process
+    loop_factory(args.loop)  # --loop uvloop without uvloop fails here, once
     if args.processes > 1:
         return asyncio.run(Supervisor(lambda index: _child_command(args, worker, index), args.processes).run())
-    asyncio.run(_serve(worker, wait=args.wait, link=link))
+    run_on_loop(_serve(worker, wait=args.wait, link=link), args.loop)
     return EXIT_OK
 
 
@@ -185,7 +195,7 @@ def _child_command(args: argparse.Namespace, worker: Worker, index: int) -> list
     """The same command for worker process ``index``, as one process."""
     command = [sys.executable, "-m", "burrow.cli", *(["--debug"] if args.debug else []), "worker", args.target]
     command += ["--processes", "1", "--log-level", args.log_level, "--log-format", args.log_format]
-    command += ["--wait", repr(args.wait)]
+    command += ["--wait", repr(args.wait), "--loop", args.loop]
     if args.url:
         command += ["--url", args.url]
     if worker.http_port is not None:
@@ -200,6 +210,7 @@ def _child_command(args: argparse.Namespace, worker: Worker, index: int) -> list
 
 async def _serve(worker: Worker, *, wait: float, link: SupervisorLink | None = None) -> None:
     loop = asyncio.get_running_loop()
+    log.debug("event loop: %s.%s", type(loop).__module__, type(loop).__qualname__)
     stop = asyncio.Event()
 
     def request_stop() -> None:

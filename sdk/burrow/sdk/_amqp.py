@@ -25,6 +25,7 @@ import aiormq.exceptions
 import pamqp.exceptions
 import pamqp.frame
 import yarl
+from burrow.sdk._amqp_frames import install_chunked_frame_receiver
 from burrow.sdk._amqp_outbox import Outbox
 from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, encode_properties, salvage_header_frame
 from burrow.sdk._errors import (
@@ -89,6 +90,8 @@ def _salvaging(unmarshal: Any) -> Any:
 if not getattr(pamqp.frame._unmarshal_header_frame, "salvaging", False):
     pamqp.frame._unmarshal_header_frame = _salvaging(pamqp.frame._unmarshal_header_frame)
 
+install_chunked_frame_receiver()
+
 
 @contextlib.contextmanager
 def _mapped_errors(action: str) -> Iterator[None]:
@@ -122,6 +125,12 @@ def _mapped_errors(action: str) -> Iterator[None]:
         OSError,
     ) as exc:
         raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
+    except Exception as exc:
+        if type(exc) is not Exception:
+            raise
+        # What aiormq sets on the futures (a confirm, a write) of a channel or
+        # connection that closed without a reason: the broker went away.
+        raise ConnectionLost(f"the connection to the broker was closed while {action}") from exc
 
 
 class _AmqpSubscription(Subscription):
@@ -282,7 +291,9 @@ class _OutboxSettlement:
     async def ack(self, multiple: bool = False) -> None:
         outbox = self._take()
         try:
-            await outbox.ack(self._tag, multiple)
+            # Shielded: the write is shared with the other settlements of this loop
+            # iteration, and cancelling one waiter must not cancel it for all of them.
+            await asyncio.shield(outbox.ack(self._tag, multiple))
         except Exception:
             with _mapped_errors("acknowledging a message"):
                 raise
@@ -290,7 +301,7 @@ class _OutboxSettlement:
     async def reject(self, requeue: bool = False) -> None:
         outbox = self._take()
         try:
-            await outbox.reject(self._tag, requeue)
+            await asyncio.shield(outbox.reject(self._tag, requeue))
         except Exception:
             with _mapped_errors("rejecting a message"):
                 raise
