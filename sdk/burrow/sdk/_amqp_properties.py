@@ -41,7 +41,14 @@ from burrow.sdk._wire import HEADER_RAW_PROPERTIES
 from pamqp import encode, header
 from pamqp.commands import Basic
 
-__all__ = ["MalformedProperties", "WireProperties", "encode_properties", "encode_table", "salvage_header_frame"]
+__all__ = [
+    "INTEGER_FIELDS",
+    "MalformedProperties",
+    "WireProperties",
+    "encode_properties",
+    "encode_table",
+    "salvage_header_frame",
+]
 
 _FLAGS = Basic.Properties.flags
 _CONTENT_TYPE = _FLAGS["content_type"]
@@ -259,7 +266,8 @@ _PROPERTY_TYPES = (
     ("app_id", "shortstr"),
     ("cluster_id", "shortstr"),
 )
-_INTEGERS = {
+# Integer field types, read as pamqp (and RabbitMQ) read them.
+INTEGER_FIELDS = {
     b"b": struct.Struct(">b"),
     b"B": struct.Struct(">B"),
     b"s": struct.Struct(">h"),
@@ -321,7 +329,7 @@ class _PropertyReader:
 
     def value(self) -> Any:  # one return per AMQP field type
         kind = self._take(1)
-        integer = _INTEGERS.get(kind)
+        integer = INTEGER_FIELDS.get(kind)
         if integer is not None:
             return self._unpack(integer)
         if kind == b"S":
