@@ -15,7 +15,7 @@ import aiormq.exceptions
 import pamqp.frame
 import pytest
 from aiormq.abc import ChannelFrame
-from burrow.sdk._amqp import _OutboxSettlement
+from burrow.sdk._amqp_consume import OutboxSettlement
 from burrow.sdk._amqp_outbox import Outbox
 from pamqp import body, commands, header
 
@@ -254,8 +254,8 @@ async def test_a_cancelled_settlement_does_not_cancel_the_write_it_shares() -> N
     outbox = Outbox(channel)  # type: ignore[arg-type]
     outbox.delivered(1)
     outbox.delivered(2)
-    cancelled = asyncio.create_task(_OutboxSettlement(outbox, 1).ack())
-    waiting = asyncio.create_task(_OutboxSettlement(outbox, 2).ack())
+    cancelled = asyncio.create_task(OutboxSettlement(outbox, 1).ack())
+    waiting = asyncio.create_task(OutboxSettlement(outbox, 2).ack())
     await _next_iteration()  # both queued their ack
     await _next_iteration()  # the outbox wrote them, as one
     (entry,) = _written(channel)

@@ -1,7 +1,7 @@
-"""RabbitMQ transport. The only module that imports aio-pika (and aiormq).
+"""RabbitMQ transport. It and its ``_amqp_*`` helpers are the only modules that import aio-pika (and aiormq).
 
-Every aio-pika/aiormq exception is mapped here, once, to Burrow's own
-(``_mapped_errors``); nothing above this module sees a foreign exception.
+Every aio-pika/aiormq exception is mapped, once, to Burrow's own
+(``_amqp_errors.mapped_errors``); nothing above these modules sees a foreign exception.
 """
 
 from __future__ import annotations
@@ -9,11 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import urllib.parse
 import uuid
-import weakref
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,18 +22,22 @@ import aiormq.exceptions
 import pamqp.exceptions
 import pamqp.frame
 import yarl
+from burrow.sdk._amqp_consume import (
+    AmqpReplies,
+    AmqpSubscription,
+    Outboxes,
+    OutboxSettlement,
+    delivery_of,
+)
+from burrow.sdk._amqp_errors import connect_error, mapped_errors, redacted
 from burrow.sdk._amqp_frames import install_chunked_frame_receiver
-from burrow.sdk._amqp_outbox import Outbox
-from burrow.sdk._amqp_properties import MalformedProperties, WireProperties, encode_properties, salvage_header_frame
+from burrow.sdk._amqp_properties import WireProperties, encode_properties, salvage_header_frame
 from burrow.sdk._errors import (
     AccessRefused,
-    BrokerUnreachable,
     ClientStateError,
     ConnectionLost,
     PublishError,
-    TopologyError,
     TransportError,
-    Unroutable,
 )
 from burrow.sdk._topology import inequivalent_queue
 from burrow.sdk._transport import (
@@ -51,7 +52,6 @@ from burrow.sdk._transport import (
     TopologySpec,
     Transport,
     TransportEvent,
-    TransportListener,
 )
 from burrow.sdk._url import BrokerURL, split_urls
 from pamqp.commands import Basic
@@ -62,10 +62,7 @@ log = logging.getLogger("burrow.amqp")
 
 _PERSISTENT = 2
 _TRANSIENT = 1
-_CANCEL_TIMEOUT = 5.0  # seconds; a cancel-ok takes milliseconds while the broker is reachable
 _LARGE_BODY = 1024 * 1024  # bytes; larger bodies are published on a channel of their own (``_publish_large``)
-_RESTORE_PAUSE = 0.5  # seconds before trying again to consume a queue whose consumer the broker cancelled
-_RESTORE_PAUSE_MAX = 10.0
 _STALE_CHANNEL_PAUSE = 0.05  # seconds between looks at a channel whose connection is being lost
 _FAILOVER_INTERVAL = 1.0  # seconds between reconnection attempts when there are other nodes to try
 
@@ -91,243 +88,6 @@ if not getattr(pamqp.frame._unmarshal_header_frame, "salvaging", False):
     pamqp.frame._unmarshal_header_frame = _salvaging(pamqp.frame._unmarshal_header_frame)
 
 install_chunked_frame_receiver()
-
-
-@contextlib.contextmanager
-def _mapped_errors(action: str) -> Iterator[None]:
-    """Translate aio-pika/aiormq failures into Burrow's exception tree."""
-    try:
-        yield
-    except aiormq.exceptions.PublishError as exc:
-        frame = exc.frame
-        raise Unroutable(getattr(frame, "exchange", "?"), getattr(frame, "routing_key", "?")) from exc
-    except aiormq.exceptions.DeliveryError as exc:
-        raise PublishError(f"the broker refused the message while {action}: {exc.frame!r}") from exc
-    except aiormq.exceptions.ChannelPreconditionFailed as exc:
-        raise TopologyError(f"the broker refused {action}: {exc}") from exc
-    except aiormq.exceptions.ChannelNotFoundEntity as exc:
-        raise TopologyError(f"the broker found no such entity while {action}: {exc}") from exc
-    except aiormq.exceptions.ChannelAccessRefused as exc:
-        raise TopologyError(f"access refused while {action}: {exc}") from exc
-    except aiormq.exceptions.ConnectionInternalError as exc:
-        if "feature flag" not in str(exc):
-            raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
-        # e.g. quorum queues (the delay cascade) on a node upgraded without enabling its flags
-        raise TopologyError(
-            f"the broker refused {action} because a feature flag is disabled: {exc}; "
-            "enable it with `rabbitmqctl enable_feature_flag all`"
-        ) from exc
-    except (
-        aiormq.exceptions.AMQPError,
-        aiormq.exceptions.ChannelInvalidStateError,
-        pamqp.exceptions.PAMQPException,
-        ConnectionError,
-        OSError,
-    ) as exc:
-        raise ConnectionLost(f"the connection to the broker failed while {action}: {exc!r}") from exc
-    except Exception as exc:
-        if type(exc) is not Exception:
-            raise
-        # What aiormq sets on the futures (a confirm, a write) of a channel or
-        # connection that closed without a reason: the broker went away.
-        raise ConnectionLost(f"the connection to the broker was closed while {action}") from exc
-
-
-class _AmqpSubscription(Subscription):
-    """A consumer on the channel's aiormq channel, consuming again whenever the channel is reopened.
-
-    aio-pika's own ``queue.consume`` wraps every delivery in an ``IncomingMessage``
-    and a second task; going one level down costs a third less CPU per message.
-    """
-
-    def __init__(
-        self,
-        channel: aio_pika.abc.AbstractRobustChannel,
-        queue: str,
-        on_message: aiormq.abc.ConsumerCallback,
-        declare: Callable[[], Awaitable[None]],
-        notify: TransportListener,
-    ) -> None:
-        self._notify = notify
-        self._channel = channel
-        self._queue = queue
-        self._on_message = on_message
-        self._declare = declare
-        self._tag = f"burrow.{uuid.uuid4().hex}"
-        self._cancelled = False
-        self._restoring: asyncio.Task[None] | None = None
-        self._consuming = False  # the broker confirmed our consumer and has not cancelled it since
-
-    @property
-    def consuming(self) -> bool:
-        return self._consuming and not self._cancelled and not self._channel.is_closed
-
-    async def start(self) -> None:
-        await self._consume()
-        self._channel.reopen_callbacks.add(self._resume)
-        self._channel.close_callbacks.add(self._on_channel_close)
-
-    async def _consume(self) -> None:
-        raw = await self._channel.get_underlay_channel()
-        raw.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
-        await raw.basic_consume(self._queue, self._on_message, consumer_tag=self._tag)
-        self._set_consuming(True)
-
-    def _set_consuming(self, consuming: bool) -> None:
-        # Listeners hear each change once (a consumer-per-queue gauge counts on it).
-        if consuming is not self._consuming:
-            self._consuming = consuming
-            event = TransportEvent.CONSUMER_STARTED if consuming else TransportEvent.CONSUMER_STOPPED
-            self._notify(event, self._queue)
-
-    def _on_channel_close(self, _channel: aio_pika.abc.AbstractChannel | None, _exc: BaseException | None, /) -> None:
-        self._set_consuming(False)  # the connection (or the channel) went, and the consumer with it
-
-    def _on_broker_cancel(self, frame: Basic.Cancel) -> None:
-        # The broker ends a consumer whose queue was deleted (or whose quorum
-        # queue lost its leader for good); nothing else would consume again.
-        if self._cancelled or frame.consumer_tag != self._tag:
-            return
-        self._set_consuming(False)
-        if self._restoring is None or self._restoring.done():
-            log.error("RabbitMQ cancelled the consumer of queue %s (was it deleted?); declaring it again", self._queue)
-            self._restoring = asyncio.get_running_loop().create_task(self._restore())
-
-    async def _restore(self) -> None:
-        pause = _RESTORE_PAUSE
-        while not self._cancelled:
-            try:
-                with _mapped_errors(f"declaring and consuming {self._queue} again"):
-                    await self._declare()
-                    await self._consume()
-            except TransportError as exc:
-                log.error("could not consume %s again (%s); retrying in %.0f s", self._queue, exc, pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, _RESTORE_PAUSE_MAX)
-                continue
-            log.warning("consuming queue %s again", self._queue)
-            return
-
-    async def _resume(self, channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
-        # The old channel's unsettled deliveries went back to the queue with it.
-        if self._cancelled:
-            return
-        try:
-            with _mapped_errors(f"consuming {self._queue} again after a reconnection"):
-                await self._consume()
-        except TransportError:
-            self._set_consuming(False)
-            # aio-pika drops what its reopen callbacks raise: say it here.
-            log.exception("could not consume %s again after a reconnection", self._queue)
-
-    async def cancel(self) -> None:
-        # Closing the channel afterwards (in ``close``) returns unsettled deliveries.
-        self._cancelled = True  # before any wait: a reconnection must not consume again
-        self._channel.reopen_callbacks.discard(self._resume)
-        self._set_consuming(False)
-        if self._restoring is not None:
-            self._restoring.cancel()
-        # While the broker is unreachable a cancel would wait for a reconnection
-        # that may never come; the lost connection took the consumer away anyway.
-        timeout = 0 if self._channel.is_closed else _CANCEL_TIMEOUT
-        with contextlib.suppress(Exception), _mapped_errors("cancelling a consumer"):
-            async with asyncio.timeout(timeout):
-                raw = await self._channel.get_underlay_channel()
-                await raw.basic_cancel(self._tag)
-
-
-class _Settlement:
-    """Acks or rejects one delivery on the aiormq channel it arrived on (tags are per channel), once."""
-
-    __slots__ = ("_channel", "_tag")
-
-    def __init__(self, channel: aiormq.abc.AbstractChannel, tag: int) -> None:
-        self._channel: aiormq.abc.AbstractChannel | None = channel
-        self._tag = tag
-
-    def _take(self) -> aiormq.abc.AbstractChannel:
-        # A second settlement would be a channel error (unknown delivery tag) on RabbitMQ.
-        channel, self._channel = self._channel, None
-        if channel is None:
-            raise ClientStateError("this delivery was already acked or rejected")
-        return channel
-
-    async def ack(self, multiple: bool = False) -> None:
-        channel = self._take()
-        try:
-            # Waits for the frame to be written (unlike a publish, which waits for its
-            # confirm): closing the connection drops frames still queued for the writer,
-            # so an ack not written yet would be lost at a graceful stop, and its message
-            # handled twice.
-            await channel.basic_ack(self._tag, multiple=multiple)
-        except Exception:
-            with _mapped_errors("acknowledging a message"):  # on the error path only, as in publish
-                raise
-
-    async def reject(self, requeue: bool = False) -> None:
-        channel = self._take()
-        try:
-            await channel.basic_reject(self._tag, requeue=requeue)
-        except Exception:
-            with _mapped_errors("rejecting a message"):
-                raise
-
-
-class _OutboxSettlement:
-    """Acks or rejects one consumed delivery through its channel's outbox, once."""
-
-    __slots__ = ("_outbox", "_tag")
-
-    def __init__(self, outbox: Outbox, tag: int) -> None:
-        self._outbox: Outbox | None = outbox
-        self._tag = tag
-
-    def _take(self) -> Outbox:
-        outbox, self._outbox = self._outbox, None
-        if outbox is None:
-            raise ClientStateError("this delivery was already acked or rejected")
-        return outbox
-
-    async def ack(self, multiple: bool = False) -> None:
-        outbox = self._take()
-        try:
-            # Shielded: the write is shared with the other settlements of this loop
-            # iteration, and cancelling one waiter must not cancel it for all of them.
-            await asyncio.shield(outbox.ack(self._tag, multiple))
-        except Exception:
-            with _mapped_errors("acknowledging a message"):
-                raise
-
-    async def reject(self, requeue: bool = False) -> None:
-        outbox = self._take()
-        try:
-            await asyncio.shield(outbox.reject(self._tag, requeue))
-        except Exception:
-            with _mapped_errors("rejecting a message"):
-                raise
-
-
-class _Outboxes:
-    """Each aiormq channel's ``Outbox``, made on first use; none for a channel without aiormq's internals."""
-
-    __slots__ = ("_by_channel", "_last")
-
-    def __init__(self) -> None:
-        self._by_channel: weakref.WeakKeyDictionary[aiormq.abc.AbstractChannel, Outbox | None] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._last: Outbox | None = None  # most lookups are for the channel of the one before
-
-    def of(self, channel: aiormq.abc.AbstractChannel) -> Outbox | None:
-        last = self._last
-        if last is not None and last.channel is channel:
-            return last
-        try:
-            outbox = self._by_channel[channel]
-        except KeyError:
-            outbox = self._by_channel[channel] = Outbox(channel) if Outbox.fits(channel) else None
-        self._last = outbox
-        return outbox
 
 
 class _FailoverConnection(aio_pika.RobustConnection):
@@ -401,11 +161,11 @@ class AmqpTransport(Transport):
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._publish_channel: aio_pika.abc.AbstractChannel | None = None
         self._raw_publish_channel: aiormq.abc.AbstractChannel | None = None  # its aiormq channel, while open
-        self._outboxes = _Outboxes()
+        self._outboxes = Outboxes()
         self._consume_channels: list[aio_pika.abc.AbstractChannel] = []
         self._get_channel: aio_pika.abc.AbstractChannel | None = None
         self._deliveries: set[asyncio.Task[None]] = set()  # strong references to running deliveries
-        self._replies: _AmqpReplies | None = None
+        self._replies: AmqpReplies | None = None
         self._connected = False  # for listeners: each loss and each restoration is told once
 
     async def open(self) -> None:
@@ -415,7 +175,7 @@ class AmqpTransport(Transport):
         self._connected = True
         self._connection.close_callbacks.add(self._on_connection_close)
         self._connection.reconnect_callbacks.add(self._on_reconnect)
-        with _mapped_errors("opening the publishing channel"):
+        with mapped_errors("opening the publishing channel"):
             self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
 
     async def _connect(self) -> _FailoverConnection:
@@ -435,7 +195,7 @@ class AmqpTransport(Transport):
             except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
                 with contextlib.suppress(Exception):
                     await connection.close()
-                current = _connect_error(url, exc)
+                current = connect_error(url, exc)
                 if isinstance(current, AccessRefused):
                     raise current from exc  # this node answered; the next would refuse the same login
                 error = error or current
@@ -482,7 +242,7 @@ class AmqpTransport(Transport):
         connection = self._require_connection()
         # A refused declaration closes its channel: use a short-lived one so the
         # publishing channel survives a mismatch.
-        with _mapped_errors("declaring the topology"):
+        with mapped_errors("declaring the topology"):
             async with connection.channel(publisher_confirms=False) as channel:
                 for exchange in topology.exchanges:
                     await channel.declare_exchange(
@@ -544,7 +304,7 @@ class AmqpTransport(Transport):
         except Exception:
             # Mapped on the error path only: a context manager entered on every
             # publish costs a noticeable share of the publishing CPU.
-            with _mapped_errors(f"publishing {message.type}"):
+            with mapped_errors(f"publishing {message.type}"):
                 raise
 
     @staticmethod
@@ -598,7 +358,7 @@ class AmqpTransport(Transport):
                     await asyncio.sleep(_STALE_CHANNEL_PAUSE)
         except TimeoutError:
             raise ConnectionLost(
-                f"RabbitMQ at {'; '.join(map(_redacted, self.urls))} has been unreachable "
+                f"RabbitMQ at {'; '.join(map(redacted, self.urls))} has been unreachable "
                 f"for {self.reconnect_timeout:g} s; "
                 "the message was not sent"
             ) from None
@@ -608,7 +368,7 @@ class AmqpTransport(Transport):
     ) -> Subscription:
         connection = self._require_connection()
         redeclared = topology or TopologySpec(queues=(queue,))
-        with _mapped_errors(f"starting to consume {queue.name}"):
+        with mapped_errors(f"starting to consume {queue.name}"):
             channel = connection.channel()
             await channel.initialize()
             await channel.set_qos(prefetch_count=prefetch)
@@ -625,15 +385,15 @@ class AmqpTransport(Transport):
                 settlement: Settlement | None = None
                 if outbox is not None:
                     outbox.delivered(tag)
-                    settlement = _OutboxSettlement(outbox, tag)
+                    settlement = OutboxSettlement(outbox, tag)
                 # aiormq cancels the tasks it runs callbacks in when the connection
                 # drops; handlers run in tasks of their own so that a network blip does
                 # not cancel work in progress (its ack then fails; the broker redelivers).
-                task = asyncio.create_task(on_delivery(_delivery(queue.name, message, settlement)))
+                task = asyncio.create_task(on_delivery(delivery_of(queue.name, message, settlement)))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
-            subscription = _AmqpSubscription(
+            subscription = AmqpSubscription(
                 channel, queue.name, on_message, lambda: self.declare(redeclared), self._notify
             )
             await subscription.start()
@@ -644,15 +404,15 @@ class AmqpTransport(Transport):
         connection = self._require_connection()
         if self._replies is not None or self._publish_channel is None:
             raise ClientStateError("open_replies is called once per open transport")
-        replies = _AmqpReplies(connection, self._publish_channel, listener)
-        with _mapped_errors("starting the reply consumer"):
+        replies = AmqpReplies(connection, self._publish_channel, listener)
+        with mapped_errors("starting the reply consumer"):
             address = await replies.start()
         self._replies = replies
         return address
 
     async def get(self, queue: str) -> Delivery | None:
         connection = self._require_connection()
-        with _mapped_errors(f"reading {queue}"):
+        with mapped_errors(f"reading {queue}"):
             # One channel holds every unsettled get, so that a lister can take
             # several messages before putting them all back in order.
             if self._get_channel is None or self._get_channel.is_closed:
@@ -661,11 +421,11 @@ class AmqpTransport(Transport):
             message = await raw.basic_get(queue, no_ack=False)
         if isinstance(message.delivery, Basic.GetEmpty):
             return None
-        return _delivery(queue, message)
+        return delivery_of(queue, message)
 
     async def purge(self, queue: str) -> int:
         connection = self._require_connection()
-        with _mapped_errors(f"purging {queue}"):
+        with mapped_errors(f"purging {queue}"):
             async with connection.channel(publisher_confirms=False) as channel:
                 amqp_queue = await channel.get_queue(queue, ensure=True)
                 result = await amqp_queue.purge()
@@ -699,11 +459,11 @@ class AmqpTransport(Transport):
             try:
                 return await aio_pika.connect(url, client_properties={"connection_name": name})
             except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
-                if isinstance(_connect_error(url, exc), AccessRefused):
-                    raise _connect_error(url, exc) from exc  # this node answered: say what it refused
+                if isinstance(connect_error(url, exc), AccessRefused):
+                    raise connect_error(url, exc) from exc  # this node answered: say what it refused
                 failed = failed or (url, exc)
         assert failed is not None
-        raise _connect_error(*failed) from failed[1]
+        raise connect_error(*failed) from failed[1]
 
 
 async def _declare_queue(channel: aio_pika.abc.AbstractChannel, queue: QueueSpec) -> None:
@@ -730,173 +490,3 @@ def _pamqp_properties(message: OutgoingMessage) -> Basic.Properties:
         message_type=message.type,
         app_id=message.app_id,
     )
-
-
-def _delivery(queue: str, message: aiormq.abc.DeliveredMessage, settlement: Settlement | None = None) -> Delivery:
-    """Our ``Delivery`` for an aiormq message; settled on its channel unless ``settlement`` says otherwise."""
-    properties = message.header.properties
-    timestamp: datetime | int | None = properties.timestamp
-    expiration = properties.expiration
-    if settlement is None:
-        assert message.delivery_tag is not None  # set on every Basic.Deliver and Basic.GetOk
-        settlement = _Settlement(message.channel, message.delivery_tag)
-    return Delivery(
-        settlement=settlement,
-        queue=queue,
-        body=message.body,
-        exchange=message.exchange or "",
-        routing_key=message.routing_key or "",
-        type=properties.message_type,
-        message_id=properties.message_id,
-        content_type=properties.content_type,
-        headers=dict(properties.headers or {}),
-        timestamp=timestamp if timestamp is None or isinstance(timestamp, int) else int(timestamp.timestamp()),
-        app_id=properties.app_id,
-        correlation_id=properties.correlation_id,
-        reply_to=properties.reply_to,
-        expiration=_milliseconds(expiration),
-        redelivered=bool(message.redelivered),
-        malformed=properties.problem if isinstance(properties, MalformedProperties) else None,
-    )
-
-
-def _redacted(url: str) -> str:
-    """Hide the password in a URL before it reaches a log or an error."""
-    scheme, sep, rest = url.partition("://")
-    if "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}"
-
-
-def _connect_error(url: str, exc: BaseException) -> TransportError:
-    """Why a connection could not be opened, in terms of the URL the user gave."""
-    parts = urllib.parse.urlsplit(url)
-    user = urllib.parse.unquote(parts.username or "guest")
-    vhost = urllib.parse.unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-    where = f"RabbitMQ at {_redacted(url)}"
-    if isinstance(exc, aiormq.exceptions.ProbableAuthenticationError):
-        return AccessRefused(f"{where} refused the login of user {user!r}: wrong user name or password")
-    if isinstance(exc, aiormq.exceptions.ProtocolSyntaxError):
-        # The broker closes the handshake instead of opening the vhost.
-        return AccessRefused(
-            f"{where} refused user {user!r} access to vhost {vhost!r}: "
-            "it does not exist, or the user has no permission on it"
-        )
-    if isinstance(exc, (ConnectionError, OSError)):
-        return BrokerUnreachable(f"cannot reach {where}: {_os_reason(exc)}")
-    return TransportError(f"cannot connect to {where}: {exc}")
-
-
-def _os_reason(exc: BaseException) -> str:
-    # aiormq wraps the socket error as (errno, text); the errno's own words read better
-    # ("Connection refused") than asyncio's "Connect call failed ('127.0.0.1', 1)".
-    match exc.args:
-        case (int(code), str()) if code > 0:
-            return os.strerror(code)
-        case (int(), str(text)):
-            return text  # a resolver error: "Name or service not known"
-    return str(exc)
-
-
-class _NoSettlement:
-    """Replies are consumed without acks: there is nothing to settle."""
-
-    async def ack(self, multiple: bool = False) -> None:
-        return None
-
-    async def reject(self, requeue: bool = False) -> None:
-        return None
-
-
-_NO_SETTLEMENT = _NoSettlement()
-
-
-class _AmqpReplies:
-    """The connection's reply consumer: an exclusive, client-named queue on a channel of its own.
-
-    Why not direct reply-to (``amq.rabbitmq.reply-to``), and why a new name after
-    each reconnect, is in ``docs/calls.md``. In short: a reply sent with
-    ``mandatory`` to a missing queue is reported as unroutable, so a worker
-    knows when the caller is gone; a channel error on the publishing channel
-    does not lose replies; and a fresh name never collides with the previous
-    connection's queue, which the broker deletes only once it notices that
-    connection is gone.
-    """
-
-    def __init__(
-        self,
-        connection: aio_pika.abc.AbstractRobustConnection,
-        publish_channel: aio_pika.abc.AbstractChannel,
-        listener: ReplyListener,
-    ) -> None:
-        self._connection = connection
-        self._publish_channel = publish_channel
-        self._listener = listener
-        self._channel: aio_pika.abc.AbstractRobustChannel | None = None
-        self._queue = ""
-        self._closing = False
-        self._announcing: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> str:
-        channel = self._connection.channel(publisher_confirms=False)
-        await channel.initialize()
-        self._channel = channel
-        channel.close_callbacks.add(self._on_close)
-        channel.reopen_callbacks.add(self._on_reopen)
-        return await self._consume(channel)
-
-    async def _consume(self, channel: aio_pika.abc.AbstractChannel) -> str:
-        raw = await channel.get_underlay_channel()
-        self._queue = f"burrow.reply.{uuid.uuid4().hex}"
-        await raw.queue_declare(self._queue, durable=False, exclusive=True, auto_delete=True)
-        await raw.basic_consume(self._queue, self._on_message, no_ack=True)
-        return self._queue
-
-    async def _on_message(self, message: aiormq.abc.DeliveredMessage) -> None:
-        self._listener.on_reply(_delivery(self._queue, message, _NO_SETTLEMENT))
-
-    def _on_close(self, _channel: aio_pika.abc.AbstractChannel | None, exc: BaseException | None, /) -> None:
-        if self._closing:
-            return
-        log.warning("the reply consumer stopped (%r); calls waiting for a reply fail", exc)
-        self._listener.on_lost(ConnectionLost(f"the connection to the broker dropped: {exc!r}"))
-
-    async def _on_reopen(self, _channel: aio_pika.abc.AbstractRobustChannel | None, /) -> None:
-        # Runs while aio-pika restores the connection's channels one by one, so
-        # it must not wait for the publishing channel here: that happens in a task.
-        channel = self._channel
-        if channel is None or self._closing:
-            return
-        try:
-            with _mapped_errors("restoring the reply consumer"):
-                address = await self._consume(channel)
-        except TransportError:
-            log.warning("could not restore the reply consumer; it is retried at the next reconnect", exc_info=True)
-            return
-        task = asyncio.get_running_loop().create_task(self._announce(address))
-        self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
-
-    async def _announce(self, address: str) -> None:
-        # Calls resume only once requests can be published again too.
-        if isinstance(self._publish_channel, aio_pika.abc.AbstractRobustChannel):
-            await self._publish_channel.ready()
-        if not self._closing:
-            log.info("the reply consumer is back on %s", address)
-            self._listener.on_restored(address)
-
-    def closing(self) -> None:
-        """The transport is closing: the consumer's end is expected, not a loss."""
-        self._closing = True
-        for task in self._announcing:
-            task.cancel()
-
-
-def _milliseconds(expiration: str | None) -> int | None:
-    # RabbitMQ only accepts non-negative integers here, but other brokers may not check.
-    try:
-        return None if expiration is None else int(expiration)
-    except ValueError:
-        return None
