@@ -37,8 +37,9 @@ async def test_a_delayed_task_waits_and_a_shorter_one_sent_later_comes_first(sta
     worker.bind(Ring, ring)
     async with stack.client() as client, worker:
         sent = time.monotonic()
-        await client.send(Ring(name="later"), delay=0.8)
-        await client.send(Ring(name="sooner"), delay=0.3)
+        # Sent together, "later" first: each delay counts from its call, so waiting for
+        # the first confirm (slow on a loaded broker) must not push "sooner" past "later".
+        await asyncio.gather(client.send(Ring(name="later"), delay=0.8), client.send(Ring(name="sooner"), delay=0.3))
         await client.send(Ring(name="now"))
         arrivals = [await asyncio.wait_for(handled.get(), WAIT) for _ in range(3)]
 
