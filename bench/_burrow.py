@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from burrow.cli._loop import run as run_on_loop
 from burrow.sdk import Client, Hook, Topology
 from burrow.server import Context, Worker
 
@@ -35,14 +36,8 @@ QUORUM = Topology()  # Burrow's default
 
 
 def run(side: str, main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(main)``, on uvloop for the ``uvloop`` side."""
-    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
-    if side == "uvloop":
-        import uvloop
-
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(main)
+    """``asyncio.run(main)``, on uvloop for the ``uvloop`` side (as ``burrow worker --loop uvloop``)."""
+    return run_on_loop(main, "uvloop" if side == "uvloop" else "asyncio")
 
 
 def _hooks(hooks: str) -> list[Hook]:

@@ -9,7 +9,6 @@ killed, by the pid it was started with.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -26,7 +25,7 @@ from types import TracebackType
 from typing import Self
 
 from burrow.testing import LocalRabbitMQ
-from burrow.testing._rabbitmq import _end_with_parent, _free_port
+from burrow.testing._rabbitmq import _free_port, start_epmd, stop_epmd
 
 __all__ = ["ClusterNode", "LocalRabbitMQCluster"]
 
@@ -167,14 +166,7 @@ class LocalRabbitMQCluster:
         cookie = self.home / ".erlang.cookie"
         cookie.write_text(secrets.token_hex(20))
         cookie.chmod(0o400)  # Erlang refuses a cookie others can read
-        self._epmd = subprocess.Popen(
-            ["epmd", "-port", str(self.epmd_port)],
-            env={**os.environ, "ERL_EPMD_PORT": str(self.epmd_port)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_end_with_parent,
-        )
+        self._epmd = start_epmd(self.epmd_port, dict(os.environ))
         # The first node forms the cluster; the others, configured to find it, boot
         # together once it is up. One joining a first node still enabling its feature
         # flags at boot fails RabbitMQ's schema check, so they cannot all start at once.
@@ -220,9 +212,7 @@ class LocalRabbitMQCluster:
         for node in self.nodes:
             node.stop_node()
         if self._epmd is not None:
-            self._epmd.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._epmd.wait(timeout=10)
+            stop_epmd(self._epmd)
             self._epmd = None
         for node in self.nodes:
             shutil.rmtree(node._dir, ignore_errors=True)

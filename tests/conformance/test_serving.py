@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
 from burrow.server import Context, Worker
@@ -91,3 +92,37 @@ async def test_work_still_running_after_the_grace_period_goes_back_to_its_queue(
         f'{{"path":"/tmp/{n}"}}'.encode() for n in range(6)
     )  # nothing lost: the started ones came back
     assert sum(message.redelivered for message in back) == 2
+
+
+async def test_tasks_finishing_out_of_order_some_failing_are_each_settled_once(stack: Stack) -> None:
+    # Handlers finish in another order than their deliveries arrived, and some fail into
+    # the dead-letter queue. On RabbitMQ the worker acks a run of finished deliveries with
+    # one multiple ack: one that passed a delivery still running, or a dead-lettered one,
+    # would close the channel or settle a message twice, and show here as a redelivery.
+    count = 300
+    failing = {index for index in range(count) if index % 9 == 0}
+    handled: list[int] = []
+    redelivered: list[int] = []
+    done = asyncio.Event()
+
+    async def delete_file(task: DeleteFile, ctx: Context) -> None:
+        index = int(task.path)
+        if ctx.redelivered:
+            redelivered.append(index)
+        await asyncio.sleep(index * 7 % 11 / 1000)  # 0 to 10 ms, in an order unlike arrival
+        handled.append(index)
+        if len(handled) == count:
+            done.set()
+        if index in failing:
+            raise RuntimeError("doomed")
+
+    async with stack.client() as client, cleanup_worker(stack, delete_file, concurrency=64):
+        await client.send_many(DeleteFile(path=str(index)) for index in range(count))
+        await asyncio.wait_for(done.wait(), WAIT)
+    # The worker has stopped: whatever it left unsettled would be back on the queue.
+    assert handled != sorted(handled)  # they did finish out of order
+    assert sorted(handled) == list(range(count))  # each once
+    assert redelivered == []
+    dead = await stack.take_all("cleanup.dead")
+    assert sorted(int(json.loads(message.body)["path"]) for message in dead) == sorted(failing)
+    assert await stack.take_all("cleanup") == []

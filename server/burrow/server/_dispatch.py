@@ -203,15 +203,7 @@ class Dispatcher:
     async def _dispatch(self, delivery: Delivery) -> None:
         if delivery.malformed is not None:
             log.error("dead-lettering message %r: %s", delivery.message_id, delivery.malformed)
-            await dead_letter(
-                self._transport,
-                delivery,
-                queue=self._dead_letter_queue,
-                reason=DeadReason.UNDECODABLE,
-                error_type="MalformedProperties",
-                error_message=delivery.malformed,
-            )
-            await reply_rejected(self._transport, delivery, delivery.malformed)
+            await self._refuse(delivery, DeadReason.UNDECODABLE, "MalformedProperties", delivery.malformed)
             return
         binding = self._bindings.get(delivery.type) if delivery.type else None
         if binding is None:
@@ -222,8 +214,7 @@ class Dispatcher:
             message = info.decode(delivery.body, delivery.content_type)
         except ContractError as exc:
             log.error("dead-lettering message %s: %s", delivery.message_id, exc)
-            await self._dead_letter(delivery, DeadReason.UNDECODABLE, exc)
-            await reply_rejected(self._transport, delivery, str(exc))
+            await self._refuse(delivery, DeadReason.UNDECODABLE, type(exc).__qualname__, str(exc))
             return
         context = Context(
             message_id=delivery.message_id or "",
@@ -296,15 +287,7 @@ class Dispatcher:
         else:
             detail = "the message has no type property naming its contract"
         log.error("dead-lettering message %s: %s", delivery.message_id, detail)
-        await dead_letter(
-            self._transport,
-            delivery,
-            queue=self._dead_letter_queue,
-            reason=DeadReason.UNKNOWN_CONTRACT,
-            error_type="UnknownContract",
-            error_message=detail,
-        )
-        await reply_rejected(self._transport, delivery, detail)
+        await self._refuse(delivery, DeadReason.UNKNOWN_CONTRACT, "UnknownContract", detail)
 
     def _redelivery(self, delivery: Delivery) -> Callable[[Delivery], Awaitable[None]]:
         """How to settle a delivery that came back unsettled on a classic queue.
@@ -337,15 +320,7 @@ class Dispatcher:
                 "dead_reason": DeadReason.DELIVERY_LIMIT.value,
             },
         )
-        await dead_letter(
-            self._transport,
-            delivery,
-            queue=self._dead_letter_queue,
-            reason=DeadReason.DELIVERY_LIMIT,
-            error_type="DeliveryLimit",
-            error_message=detail,
-        )
-        await reply_rejected(self._transport, delivery, detail)
+        await self._refuse(delivery, DeadReason.DELIVERY_LIMIT, "DeliveryLimit", detail)
 
     async def _count_delivery(self, delivery: Delivery, *, deliveries: int) -> None:
         assert self._delivery_limit is not None
@@ -376,21 +351,26 @@ class Dispatcher:
             "could not process %s message %r; dead-lettering it", delivery.type, delivery.message_id, exc_info=exc
         )
         try:
-            await self._dead_letter(delivery, DeadReason.WORKER_ERROR, exc)
+            await self._dead_letter(delivery, DeadReason.WORKER_ERROR, type(exc).__qualname__, str(exc))
         except Exception:
             log.exception("could not dead-letter message %r either; it goes back to its queue", delivery.message_id)
             await asyncio.sleep(_REQUEUE_PAUSE)
             await _settle_quietly(delivery.reject(requeue=True))
 
-    async def _dead_letter(self, delivery: Delivery, reason: DeadReason, exc: Exception) -> None:
+    async def _dead_letter(self, delivery: Delivery, reason: DeadReason, error_type: str, detail: str) -> None:
         await dead_letter(
             self._transport,
             delivery,
             queue=self._dead_letter_queue,
             reason=reason,
-            error_type=type(exc).__qualname__,
-            error_message=str(exc),
+            error_type=error_type,
+            error_message=detail,
         )
+
+    async def _refuse(self, delivery: Delivery, reason: DeadReason, error_type: str, detail: str) -> None:
+        """Dead-letter a message the worker will not handle, and tell a caller waiting on it why."""
+        await self._dead_letter(delivery, reason, error_type, detail)
+        await reply_rejected(self._transport, delivery, detail)
 
 
 def _is_count(value: Any) -> TypeGuard[int]:

@@ -46,6 +46,24 @@ def _end_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def start_epmd(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Erlang's port mapper on ``port``, for nodes of our own; it ends with this process."""
+    return subprocess.Popen(
+        ["epmd", "-port", str(port)],
+        env={**env, "ERL_EPMD_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_end_with_parent,
+    )
+
+
+def stop_epmd(epmd: subprocess.Popen[bytes]) -> None:
+    epmd.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        epmd.wait(timeout=10)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -113,14 +131,7 @@ class LocalRabbitMQ:
         self._write_config()
         (self._dir / "log").mkdir(exist_ok=True)
         env = self.env()
-        self._epmd = subprocess.Popen(
-            ["epmd", "-port", str(self._epmd_port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_end_with_parent,
-        )
+        self._epmd = start_epmd(self._epmd_port, env)
         self._start_server("wb")
 
     def _start_server(self, log_mode: str) -> None:
@@ -224,9 +235,7 @@ class LocalRabbitMQ:
     def stop(self) -> None:
         self.stop_node()
         if self._epmd is not None:
-            self._epmd.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._epmd.wait(timeout=10)
+            stop_epmd(self._epmd)
             self._epmd = None
         shutil.rmtree(self._dir, ignore_errors=True)
 
